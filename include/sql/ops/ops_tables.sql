@@ -1,0 +1,66 @@
+-- Operational tables: what every run extracted, loaded and quarantined. No personal data here:
+-- records are located by file + row or by the source's own id, never by name, UPN or date of birth.
+
+CREATE TABLE IF NOT EXISTS ops.run_log (
+    run_id           VARCHAR NOT NULL,
+    source           VARCHAR NOT NULL,
+    entity           VARCHAR NOT NULL,
+    as_at            DATE,
+    extract_mode     VARCHAR,          -- full | incremental | files | unchanged
+    rows_extracted   BIGINT,
+    rows_loaded      BIGINT,
+    rows_quarantined BIGINT,
+    rows_warned      BIGINT,
+    reconciled       BOOLEAN,
+    status           VARCHAR,          -- loaded | unchanged | failed
+    message          VARCHAR,
+    loaded_at        TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS ops.loaded_file (
+    sha256     VARCHAR NOT NULL,
+    file_name  VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL,
+    run_id     VARCHAR NOT NULL,
+    rows_in    BIGINT,
+    loaded_at  TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS ops.watermark (
+    entity          VARCHAR NOT NULL,
+    run_id          VARCHAR NOT NULL,
+    low_watermark   TIMESTAMP,
+    high_watermark  TIMESTAMP,
+    recorded_at     TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS ops.quarantine (
+    run_id       VARCHAR NOT NULL,
+    source       VARCHAR NOT NULL,
+    entity       VARCHAR NOT NULL,
+    source_file  VARCHAR,
+    source_row   BIGINT,
+    record_key   VARCHAR,
+    rule         VARCHAR,
+    column_name  VARCHAR,
+    reason       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS ops.quality_warning (
+    run_id       VARCHAR NOT NULL,
+    source       VARCHAR NOT NULL,
+    entity       VARCHAR NOT NULL,
+    source_file  VARCHAR,
+    source_row   BIGINT,
+    record_key   VARCHAR,
+    rule         VARCHAR,
+    column_name  VARCHAR,
+    reason       VARCHAR
+);
+
+-- Keys of CMS rows quarantined and not loaded since: re-extracted by the next incremental run.
+CREATE TABLE IF NOT EXISTS ops.open_quarantine (
+    entity      VARCHAR NOT NULL,
+    record_key  VARCHAR NOT NULL,
+    run_id      VARCHAR NOT NULL
+);

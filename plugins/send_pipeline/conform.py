@@ -1,0 +1,142 @@
+"""Raw landed rows (text as the source wrote it) → typed rows in the model's names.
+
+A value that cannot be read sends its row to quarantine with the column, the value and what was wrong;
+a required column missing from the source stops the source. Exact repeats of a row are quarantined as
+duplicates of the first copy, so nothing is silently dropped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import identifiers, readers
+from .entities import Entity
+from .readers import ParseError, SourceUnusable
+
+PROVENANCE = ("_source_file", "_source_row", "_parse_error")
+
+
+def _fy(value: object) -> str | None:
+    text = readers.parse_text(value)
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d{4})\s*[/-]\s*(\d{2}|\d{4})", text)
+    if not match or (int(match[1]) + 1) % 100 != int(match[2][-2:]):
+        raise ParseError(f"financial year '{text}' is not like 2024/25")
+    return f"{match[1]}-{match[2][-2:]}"
+
+
+def _label(value: object) -> str | None:
+    """A value picked from a list by hand: spacing and case are forgiven (`annual ` → `Annual`)."""
+    text = readers.parse_text(value)
+    return " ".join(text.split()).title() if text else None
+
+
+PARSERS = {
+    "label": _label,
+    "int": readers.parse_int,
+    "text": readers.parse_text,
+    "code": readers.parse_code,
+    "date": readers.parse_uk_date,
+    "timestamp": readers.parse_timestamp,
+    "flag": readers.parse_flag,
+    "amount": readers.parse_amount,
+    "decimal": readers.parse_decimal,
+    "fy": _fy,
+}
+
+
+@dataclass
+class Conformed:
+    entity: Entity
+    rows_in: int
+    frame: pd.DataFrame  # typed, model names; index = position in the raw frame
+    quarantine: list[dict] = field(default_factory=list)
+
+
+def check_columns(entity: Entity, columns: list[str], where: str) -> None:
+    """Stop the source when a required column is missing; match names ignoring case and spaces."""
+    present = {_norm(c) for c in columns}
+    missing = [c.source for c in entity.columns if c.required and _norm(c.source) not in present]
+    if missing:
+        raise SourceUnusable(
+            f"{where}: required column(s) {', '.join(repr(m) for m in missing)} missing "
+            f"(found: {', '.join(repr(c) for c in columns[:20])}); the {entity.name} load is stopped"
+        )
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\s+", " ", str(name).replace("\ufeff", "")).strip().lower()
+
+
+def conform(entity: Entity, raw: pd.DataFrame) -> Conformed:
+    check_columns(entity, [c for c in raw.columns if c not in PROVENANCE], f"{entity.source}/{entity.name}")
+    by_norm = {_norm(c): c for c in raw.columns}
+    raw = raw.reset_index(drop=True)
+    out: dict[str, list] = {}
+    bad: dict[int, dict] = {}
+    for col in entity.columns:
+        src = by_norm.get(_norm(col.source))
+        values = raw[src].tolist() if src is not None else [None] * len(raw)
+        parse = PARSERS[col.type]
+        parsed = []
+        for i, value in enumerate(values):
+            if isinstance(value, float) and value != value:
+                value = None
+            try:
+                result = parse(value)
+            except ParseError as exc:
+                result = None
+                bad.setdefault(i, _q(raw, i, col.source, value, str(exc), "parse"))
+            else:
+                if result is None and col.not_null and i not in bad:
+                    bad[i] = _q(raw, i, col.source, value, f"{col.source} is required but blank", "required")
+            parsed.append(result)
+        out[col.name] = pd.array(parsed, dtype="Int64") if col.type in ("int", "flag") else parsed
+    frame = pd.DataFrame(out, index=raw.index)
+    for name in PROVENANCE[:2]:
+        frame[name.lstrip("_")] = raw[name] if name in raw.columns else None
+    if "_parse_error" in raw.columns:
+        for i in raw.index[raw["_parse_error"].notna()]:
+            bad[i] = _q(raw, i, None, None, raw.at[i, "_parse_error"], "malformed_line")
+
+    source_cols = [c for c in raw.columns if c not in PROVENANCE]
+    if len(raw) and source_cols:
+        group = raw[source_cols].astype("string").fillna("\x00").groupby(source_cols, sort=False).ngroup()
+        first_of = raw.index.to_series().groupby(group.values).transform("first")
+        for i in raw.index[first_of.values != raw.index.values]:
+            j = first_of[i]
+            where = f"{raw.at[j, '_source_file']} row {raw.at[j, '_source_row']}" if "_source_file" in raw else f"row {j}"
+            bad.setdefault(i, _q(raw, i, None, None, f"exact duplicate of {where}", "duplicate"))
+
+    _derive(entity, frame)
+    quarantine = [bad[i] for i in sorted(bad)]
+    frame = frame.drop(index=list(bad))
+    return Conformed(entity, len(raw), frame, quarantine)
+
+
+def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str, rule: str) -> dict:
+    return {
+        "row": int(i),
+        "source_file": raw.at[i, "_source_file"] if "_source_file" in raw.columns else None,
+        "source_row": int(raw.at[i, "_source_row"]) if "_source_row" in raw.columns else int(i),
+        "column": column,
+        "value": None if value is None else str(value),
+        "rule": rule,
+        "reason": reason,
+    }
+
+
+def _derive(entity: Entity, frame: pd.DataFrame) -> None:
+    if entity.name == "person":
+        frame["upn_problem"] = [identifiers.upn_problem(u) if u else None for u in frame["upn"]]
+        frame["uln_problem"] = [identifiers.uln_problem(u) if u else None for u in frame["uln"]]
+        missing = frame["upn"].isna() & frame["uln"].isna() & frame["upn_unknown_reason"].isna()
+        frame.loc[missing, "upn_problem"] = "no UPN, ULN or UPN-unknown reason"
+    if entity.name == "ledger_line":
+        frame["posting_fy"] = [
+            None if d is None else (f"{d.year}-{(d.year + 1) % 100:02d}" if d.month >= 4 else f"{d.year - 1}-{d.year % 100:02d}")
+            for d in frame["posting_date"]
+        ]

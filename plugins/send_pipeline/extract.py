@@ -1,0 +1,227 @@
+"""Extract every source into the raw landing, as text exactly as the source gave it.
+
+CMS: read-only through SQLAlchemy, incremental by `updated_at` (rows changed since the last good run,
+plus rows quarantined earlier and not loaded since), or a full refresh. Files: picked up from the
+inbox; a file already loaded by an earlier run (same sha256) is not read again.
+"""
+from __future__ import annotations
+
+import csv
+import fnmatch
+import hashlib
+import io
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import landing
+from .entities import SOURCES, Entity
+from .readers import SourceUnusable, decode_text_file
+from .warehouse import Warehouse, ident
+
+SNAPSHOT_FILE_SOURCES = {"schools", "banding"}  # the newest file replaces the last
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every value as the text it was, None for missing (keeps the raw landing faithful and typed once)."""
+    out = {}
+    for col in frame.columns:
+        values = frame[col].tolist()
+        out[col] = [None if v is None or (isinstance(v, float) and v != v) else _text(v) for v in values]
+    return pd.DataFrame(out, columns=frame.columns, dtype=object)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+# --- CMS -------------------------------------------------------------------------------------
+def extract_cms(cms_url: str, warehouse: Warehouse, landing_dir: Path, run_id: str, full_refresh: bool) -> dict:
+    """Land every CMS table. Returns {entity: summary}."""
+    try:
+        engine = sa.create_engine(cms_url, poolclass=sa.pool.NullPool)
+        conn = engine.connect()
+    except Exception as exc:  # connection refused, bad URL, missing driver
+        raise SourceUnusable(f"cannot connect to the CMS ({type(exc).__name__}: {_first_line(exc)})") from None
+    summary = {}
+    try:
+        tables = set(sa.inspect(conn).get_table_names())
+        for entity in SOURCES["cms"]:
+            if entity.origin not in tables:
+                raise SourceUnusable(f"CMS table {entity.origin} is missing; the CMS load is stopped")
+            summary[entity.name] = _extract_table(conn, entity, warehouse, landing_dir, run_id, full_refresh)
+    finally:
+        conn.close()
+        engine.dispose()
+    return summary
+
+
+def _extract_table(conn, entity: Entity, warehouse: Warehouse, landing_dir: Path, run_id: str, full: bool) -> dict:
+    table = ident(entity.origin)
+    total = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar()
+    params: dict = {}
+    mode = "full"
+    query = f"SELECT * FROM {table}"
+    low = None
+    if entity.updated_at and not full:
+        low = last_watermark(warehouse, entity.name, run_id)
+        if low is not None:
+            mode = "incremental"
+            pk = entity.key[0]
+            open_keys = open_quarantine_keys(warehouse, entity.name)
+            query += f" WHERE {ident(entity.updated_at)} > :since"
+            params["since"] = low.isoformat(sep=" ")
+            if open_keys:
+                query += f" OR {ident(pk)} IN ({', '.join(f':k{i}' for i in range(len(open_keys)))})"
+                params.update({f"k{i}": int(k) if k.isdigit() else k for i, k in enumerate(sorted(open_keys))})
+    frame = pd.read_sql(sa.text(query), conn, params=params)
+    raw = _as_text(frame)
+    raw["_source_file"] = entity.origin
+    raw["_source_row"] = [None] * len(raw)
+    key = entity.key[0]
+    if key in frame.columns:
+        raw["_source_row"] = pd.to_numeric(frame[key], errors="coerce").astype("Int64").astype(object).where(frame[key].notna(), None)
+    high = None
+    if entity.updated_at and entity.updated_at in frame.columns and len(frame):
+        high = pd.to_datetime(frame[entity.updated_at], errors="coerce").max()
+        high = None if pd.isna(high) else high.to_pydatetime()
+    digest = hashlib.sha256((query + repr(sorted(params.items()))).encode()).hexdigest()
+    landing.land(landing_dir, "cms", entity.name, run_id, raw, {
+        "origin": entity.origin, "mode": mode, "sha256": digest, "query": query,
+        "source_total_rows": int(total), "low_watermark": low, "high_watermark": high or low,
+    })
+    return {"rows": len(raw), "mode": mode, "source_total_rows": int(total)}
+
+
+def last_watermark(warehouse: Warehouse, entity: str, run_id: str) -> datetime | None:
+    """The high watermark of the latest other run that loaded this entity (a re-run reuses its bound)."""
+    value = warehouse.scalar(
+        "SELECT MAX(high_watermark) FROM ops.watermark WHERE entity = :e AND run_id <> :r",
+        {"e": entity, "r": run_id},
+    )
+    if value is None:
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def open_quarantine_keys(warehouse: Warehouse, entity: str) -> set[str]:
+    frame = warehouse.frame("SELECT DISTINCT record_key FROM ops.open_quarantine WHERE entity = :e", {"e": entity})
+    return set(frame["record_key"].astype(str)) if len(frame) else set()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+
+
+# --- inbox files ------------------------------------------------------------------------------
+def inbox_files(inbox: Path, pattern: str) -> list[Path]:
+    if not inbox.is_dir():
+        raise SourceUnusable(f"inbox folder {inbox} does not exist (SEND_INBOX_DIR)")
+    return sorted((p for p in inbox.iterdir() if p.is_file() and fnmatch.fnmatch(p.name.lower(), pattern.lower())),
+                  key=lambda p: (p.name, p.stat().st_mtime))
+
+
+def loaded_hashes(warehouse: Warehouse, run_id: str) -> dict[str, str]:
+    frame = warehouse.frame("SELECT sha256, run_id FROM ops.loaded_file WHERE run_id <> :r", {"r": run_id})
+    return dict(zip(frame["sha256"], frame["run_id"])) if len(frame) else {}
+
+
+def extract_files(source: str, inbox: Path, warehouse: Warehouse, landing_dir: Path, run_id: str) -> dict:
+    """Land the new files of one file source (every entity of it). Returns {entity: summary}."""
+    summary = {}
+    seen = loaded_hashes(warehouse, run_id)
+    for entity in SOURCES[source]:
+        files = inbox_files(inbox, entity.origin)
+        if source in SNAPSHOT_FILE_SOURCES:
+            files = files[-1:]
+        new, skipped = [], []
+        for path in files:
+            digest = landing.sha256_file(path)
+            (skipped if digest in seen else new).append((path, digest))
+        frames = [read_file(path, entity) for path, _ in new]
+        raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["_source_file", "_source_row"])
+        mode = "files" if new else "unchanged"
+        landing.land(landing_dir, source, entity.name, run_id, raw, {
+            "origin": entity.origin, "mode": mode,
+            "files": [{"name": p.name, "sha256": d, "rows": int((raw["_source_file"] == p.name).sum())} for p, d in new],
+            "skipped_already_loaded": [{"name": p.name, "sha256": d, "loaded_by": seen[d]} for p, d in skipped],
+            "sha256": hashlib.sha256("".join(d for _, d in new).encode()).hexdigest(),
+        })
+        summary[entity.name] = {"rows": len(raw), "mode": mode, "files": [p.name for p, _ in new],
+                                "skipped": [p.name for p, _ in skipped]}
+    return summary
+
+
+def read_file(path: Path, entity: Entity) -> pd.DataFrame:
+    if path.suffix.lower() == ".xlsx":
+        return read_workbook(path, sheet="Reviews")
+    return read_csv(path)
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """A CSV as text. Rows with the wrong number of fields are kept, marked for quarantine."""
+    text, _ = decode_text_file(path)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    while rows and not any(cell.strip() for cell in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise SourceUnusable(f"{path.name}: the file is empty (no header row)")
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    records, errors, numbers = [], [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        error = None
+        if len(row) != len(header):
+            error = f"line has {len(row)} fields, the header has {len(header)} (truncated or unquoted comma)"
+            row = (row + [None] * len(header))[: len(header)]
+        records.append(row)
+        errors.append(error)
+        numbers.append(number)
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame = frame.where(frame.notna(), None)
+    frame["_source_file"] = path.name
+    frame["_source_row"] = numbers
+    frame["_parse_error"] = errors
+    return frame
+
+
+def read_workbook(path: Path, sheet: str) -> pd.DataFrame:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise SourceUnusable(f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
+    try:
+        names = {n.strip().lower(): n for n in book.sheetnames}
+        if sheet.lower() not in names:
+            raise SourceUnusable(f"{path.name}: no sheet named '{sheet}' (sheets: {', '.join(book.sheetnames)})")
+        rows = book[names[sheet.lower()]].iter_rows(values_only=True)
+        header = None
+        records, numbers = [], []
+        for number, row in enumerate(rows, start=1):
+            if header is None:
+                if any(v is not None and str(v).strip() for v in row):
+                    header = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(row)]
+                continue
+            if not any(v is not None and str(v).strip() for v in row):
+                continue
+            records.append((list(row) + [None] * len(header))[: len(header)])
+            numbers.append(number)
+    finally:
+        book.close()
+    if header is None:
+        raise SourceUnusable(f"{path.name}: sheet '{sheet}' is empty (no header row)")
+    frame = _as_text(pd.DataFrame(records, columns=header, dtype=object))
+    frame["_source_file"] = path.name
+    frame["_source_row"] = numbers
+    return frame

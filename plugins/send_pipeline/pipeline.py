@@ -1,0 +1,327 @@
+"""The nightly run's steps as plain functions: extract → validate → load per source, then marts.
+
+Each step takes a `Run` (settings, run id, as-at date) and returns a small JSON-able summary, so the DAG
+passes nothing heavy through XCom: steps meet in the raw landing (Parquet) and the warehouse.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import extract, landing
+from .conform import conform
+from .entities import SOURCES, Entity
+from .readers import SourceUnusable
+from .settings import SQL_DIR, Settings
+from .warehouse import Warehouse, split_statements
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Run:
+    settings: Settings
+    run_id: str
+    as_at: date
+    full_refresh: bool = False
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse(self.settings.warehouse_url)
+
+    @property
+    def quality_dir(self) -> Path:
+        return landing.owner_only_dir(self.settings.output_dir / "quality" / landing.safe_run(self.run_id))
+
+    def part(self, source: str, entity: str) -> Path:
+        return landing.partition(self.settings.landing_dir, source, entity, self.run_id)
+
+
+# --- extract ----------------------------------------------------------------------------------
+def extract_source(source: str, run: Run) -> dict:
+    wh = run.warehouse()
+    try:
+        wh.ensure()
+        if source == "cms":
+            summary = extract.extract_cms(run.settings.cms_url, wh, run.settings.landing_dir, run.run_id, run.full_refresh)
+        else:
+            summary = extract.extract_files(source, run.settings.inbox_dir, wh, run.settings.landing_dir, run.run_id)
+    finally:
+        wh.dispose()
+    log.info("extracted %s: %s", source, {e: s["rows"] for e, s in summary.items()})
+    return summary
+
+
+# --- validate ---------------------------------------------------------------------------------
+def validate_source(source: str, run: Run) -> dict:
+    """Conform and validate every entity of a source; write accepted rows and quarantine."""
+    from .quality import Validator
+
+    wh = run.warehouse()
+    validator = Validator(docs_dir=landing.owner_only_dir(run.quality_dir / "data_docs" / source))
+    accepted_ids: dict[str, set] = {}
+    summary = {}
+    try:
+        for entity in SOURCES[source]:
+            part = run.part(source, entity.name)
+            if not (part / "manifest.json").exists():
+                raise SourceUnusable(f"{source}/{entity.name}: nothing was extracted in this run (extract failed?)")
+            manifest = landing.read_manifest(part)
+            _check_not_emptied(wh, entity, manifest)
+            raw = pd.read_parquet(part / "raw.parquet")
+            conformed = conform(entity, raw)
+            frame = conformed.frame.reset_index(drop=True)
+            positions = conformed.frame.index.to_list()  # position in raw for each conformed row
+            params = _parameters(wh, run, entity, manifest, accepted_ids)
+            outcome = validator.validate(entity.name, frame, params)
+            failed_rows = sorted(outcome.quarantine)
+            accepted = frame.drop(index=failed_rows)
+            quarantine = conformed.quarantine + [
+                {**_locate(raw, positions[r]), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
+                for r in failed_rows for f in outcome.quarantine[r][:1]
+            ]
+            warnings = [{**_locate(raw, positions[w["row"]]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
+                        for w in outcome.warnings]
+            for key in entity.key[:1]:
+                accepted_ids[entity.name] = set(accepted[key].dropna().tolist())
+            landing.write_parquet(accepted, part / "accepted.parquet")
+            _write_quarantine(run, entity, raw, quarantine)
+            landing.write_owner_only(run.quality_dir / "validation" / f"{entity.name}.json",
+                                     json.dumps(outcome.result_json, indent=1, default=str))
+            result = {"rows_extracted": manifest["rows"], "rows_accepted": len(accepted),
+                      "rows_quarantined": len(quarantine), "rows_warned": len(warnings)}
+            landing.write_owner_only(part / "validated.json", json.dumps(
+                {**result, "quarantine": [_no_value(q) for q in quarantine], "warnings": warnings}, default=str))
+            summary[entity.name] = result
+        validator.build_docs()
+    finally:
+        wh.dispose()
+    log.info("validated %s: %s", source, summary)
+    return summary
+
+
+def _check_not_emptied(wh: Warehouse, entity: Entity, manifest: dict) -> None:
+    """A source that was not empty last time and is empty now is broken, not quiet."""
+    empty_now = manifest.get("source_total_rows", manifest["rows"]) == 0 and manifest["mode"] != "unchanged"
+    if not empty_now:
+        return
+    before = wh.scalar(f"SELECT COUNT(*) FROM {entity.table}")
+    if before:
+        raise SourceUnusable(
+            f"{entity.source}/{entity.name}: the extract is empty but the warehouse holds {before} rows from earlier "
+            "runs; the load is stopped to keep them (check the source system or export)")
+
+
+def _parameters(wh: Warehouse, run: Run, entity: Entity, manifest: dict, accepted: dict[str, set]) -> dict:
+    """Suite parameters: the as-at bounds and the keys a foreign key may point at."""
+    as_at = pd.Timestamp(run.as_at)
+    params = {
+        "as_at": as_at,
+        "earliest_record": pd.Timestamp("2000-01-01"),
+        "earliest_dob": as_at - pd.DateOffset(years=26),
+        "latest_scheduled": as_at + pd.DateOffset(years=2),
+    }
+    incremental = manifest.get("mode") == "incremental"
+    for param, (parent, column) in {
+        "person_ids": ("person", "person_id"), "request_ids": ("request", "request_id"),
+        "assessment_ids": ("assessment", "assessment_id"), "plan_ids": ("plan", "plan_id"),
+        "officer_ids": ("officer", "officer_id"), "urns": ("school", "urn"),
+    }.items():
+        ids = set(accepted.get(parent, set()))
+        same_source = parent in accepted
+        if not same_source or incremental:
+            ids |= wh.column_values(f"core.{parent}", column)
+        params[param] = sorted(int(i) for i in ids)
+    return params
+
+
+def _locate(raw: pd.DataFrame, pos: int) -> dict:
+    return {"row": int(pos), "source_file": raw.at[pos, "_source_file"],
+            "source_row": None if raw.at[pos, "_source_row"] is None else int(raw.at[pos, "_source_row"])}
+
+
+def _no_value(q: dict) -> dict:
+    return {k: v for k, v in q.items() if k != "value"}
+
+
+def _write_quarantine(run: Run, entity: Entity, raw: pd.DataFrame, quarantine: list[dict]) -> None:
+    """Quarantined rows with their reasons, beside the whole raw row (owner-only: personal data)."""
+    path = run.quality_dir / "quarantine" / f"{entity.name}.csv"
+    if not quarantine:
+        path.unlink(missing_ok=True)
+        return
+    reasons = pd.DataFrame(quarantine)
+    rows = raw.iloc[reasons["row"].tolist()].drop(columns=["_source_file", "_source_row", "_parse_error"], errors="ignore")
+    table = pd.concat([reasons.drop(columns=["row"]).reset_index(drop=True), rows.reset_index(drop=True)], axis=1)
+    landing.write_owner_only(path, table.to_csv(index=False))
+
+
+# --- load -------------------------------------------------------------------------------------
+def load_source(source: str, run: Run) -> dict:
+    """Load every entity of a source in ONE transaction, reconciled, or change nothing."""
+    wh = run.warehouse()
+    summary = {}
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    try:
+        wh.ensure()
+        with wh.transaction() as conn:
+            for entity in SOURCES[source]:
+                part = run.part(source, entity.name)
+                manifest = landing.read_manifest(part)
+                checked = json.loads((part / "validated.json").read_text())
+                frame = pd.read_parquet(part / "accepted.parquet")
+                frame = _with_keys(run.settings, entity, frame)
+                frame["run_id"] = run.run_id
+                cols = [c for c, _ in entity.model_columns()]
+                frame = frame[[c for c in cols if c in frame.columns]]
+                loaded = _apply(wh, conn, entity, frame, manifest, run.full_refresh)
+                rows_in, quarantined = manifest["rows"], checked["rows_quarantined"]
+                reconciled = rows_in == loaded + quarantined
+                if not reconciled:
+                    raise RuntimeError(f"{entity.name}: reconciliation failed: {rows_in} extracted != "
+                                       f"{loaded} loaded + {quarantined} quarantined; nothing was written")
+                _record(wh, conn, run, entity, manifest, checked, loaded, now)
+                summary[entity.name] = {"extracted": rows_in, "loaded": loaded, "quarantined": quarantined,
+                                        "warned": checked["rows_warned"], "mode": manifest["mode"]}
+    finally:
+        wh.dispose()
+    log.info("loaded %s: %s", source, summary)
+    return summary
+
+
+def _with_keys(settings: Settings, entity: Entity, frame: pd.DataFrame) -> pd.DataFrame:
+    if entity.pseudonym:
+        hasher = settings.person_key if entity.pseudonym == "person_id" else settings.officer_key
+        frame[f"{entity.pseudonym.split('_')[0]}_key"] = [hasher(v) for v in frame[entity.pseudonym]]
+    return frame
+
+
+def _apply(wh: Warehouse, conn, entity: Entity, frame: pd.DataFrame, manifest: dict, full_refresh: bool) -> int:
+    mode = manifest["mode"]
+    if mode == "unchanged":
+        return 0
+    if entity.load == "snapshot" or (entity.load == "upsert" and mode == "full" and entity.source == "cms"):
+        conn.exec_driver_sql(f"DELETE FROM {entity.table}")
+    elif entity.load == "by_file":
+        files = sorted(set(frame["source_file"].dropna())) or [f["name"] for f in manifest.get("files", [])]
+        for name in files:
+            conn.execute(sa.text(f"DELETE FROM {entity.table} WHERE source_file = :f"), {"f": name})
+        wh.delete_matching(conn, entity.table, frame, entity.key)
+    else:
+        wh.delete_matching(conn, entity.table, frame, entity.key)
+    return wh.insert_frame(conn, entity.table, frame)
+
+
+def _record(wh: Warehouse, conn, run: Run, entity: Entity, manifest: dict, checked: dict, loaded: int, now) -> None:
+    for table in ("run_log", "quarantine", "quality_warning"):
+        conn.execute(sa.text(f"DELETE FROM ops.{table} WHERE run_id = :r AND entity = :e"), {"r": run.run_id, "e": entity.name})
+    conn.execute(sa.text(
+        "INSERT INTO ops.run_log (run_id, source, entity, as_at, extract_mode, rows_extracted, rows_loaded, "
+        "rows_quarantined, rows_warned, reconciled, status, message, loaded_at) VALUES "
+        "(:r, :s, :e, :a, :m, :x, :l, :q, :w, :ok, :st, :msg, :t)"),
+        {"r": run.run_id, "s": entity.source, "e": entity.name, "a": run.as_at, "m": manifest["mode"],
+         "x": manifest["rows"], "l": loaded, "q": checked["rows_quarantined"], "w": checked["rows_warned"],
+         "ok": True, "st": "unchanged" if manifest["mode"] == "unchanged" else "loaded", "msg": None, "t": now})
+    key_col = entity.key[0]
+    for table, items in (("quarantine", checked["quarantine"]), ("quality_warning", checked["warnings"])):
+        if items:
+            frame = pd.DataFrame(items)
+            out = pd.DataFrame({
+                "run_id": run.run_id, "source": entity.source, "entity": entity.name,
+                "source_file": frame.get("source_file"), "source_row": frame.get("source_row"),
+                "record_key": frame.get("source_row").astype("Int64").astype(str) if entity.source == "cms" else None,
+                "rule": frame.get("rule"), "column_name": frame.get("column"), "reason": frame.get("reason"),
+            })
+            out["source_row"] = out["source_row"].astype("Int64")
+            wh.insert_frame(conn, f"ops.{table}", out)
+    if entity.source == "cms":
+        _track_open_quarantine(wh, conn, run, entity, checked, key_col)
+        if entity.updated_at:
+            conn.execute(sa.text("DELETE FROM ops.watermark WHERE entity = :e AND run_id = :r"), {"e": entity.name, "r": run.run_id})
+            conn.execute(sa.text("INSERT INTO ops.watermark VALUES (:e, :r, :lo, :hi, :t)"), {
+                "e": entity.name, "r": run.run_id, "lo": manifest.get("low_watermark"),
+                "hi": manifest.get("high_watermark"), "t": now})
+    for item in manifest.get("files", []):
+        conn.execute(sa.text("DELETE FROM ops.loaded_file WHERE sha256 = :h AND run_id = :r"), {"h": item["sha256"], "r": run.run_id})
+        conn.execute(sa.text("INSERT INTO ops.loaded_file VALUES (:h, :n, :s, :r, :rows, :t)"), {
+            "h": item["sha256"], "n": item["name"], "s": entity.source, "r": run.run_id, "rows": item["rows"], "t": now})
+
+
+def _track_open_quarantine(wh: Warehouse, conn, run: Run, entity: Entity, checked: dict, key_col: str) -> None:
+    """CMS rows quarantined now are re-extracted by the next incremental run until they load."""
+    if not entity.updated_at:
+        return
+    conn.execute(sa.text("DELETE FROM ops.open_quarantine WHERE entity = :e"), {"e": entity.name})
+    keys = sorted({str(q["source_row"]) for q in checked["quarantine"] if q.get("source_row") is not None})
+    if keys:
+        wh.insert_frame(conn, "ops.open_quarantine",
+                        pd.DataFrame({"entity": entity.name, "record_key": keys, "run_id": run.run_id}))
+
+
+# --- marts ------------------------------------------------------------------------------------
+def mart_files() -> list[Path]:
+    return sorted((SQL_DIR / "marts").glob("*.sql"))
+
+
+def build_marts(run: Run) -> dict:
+    """Rebuild every mart from include/sql/marts/<table>.sql in one transaction."""
+    wh = run.warehouse()
+    built = {}
+    try:
+        wh.ensure()
+        with wh.transaction() as conn:
+            for path in mart_files():
+                table = f"marts.{path.stem}"
+                select = path.read_text().replace(":as_at", f"DATE '{run.as_at.isoformat()}'")
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+                conn.exec_driver_sql(f"CREATE TABLE {table} AS {split_statements(select)[0]}")
+                built[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
+    finally:
+        wh.dispose()
+    log.info("built marts: %s", built)
+    return built
+
+
+# --- reconcile the run --------------------------------------------------------------------------
+def summarise_run(run: Run, started: float | None = None) -> dict:
+    """The run's figures from ops.run_log; fails when a source did not load or did not reconcile."""
+    wh = run.warehouse()
+    try:
+        frame = wh.frame(
+            "SELECT source, entity, extract_mode, rows_extracted, rows_loaded, rows_quarantined, rows_warned, "
+            "reconciled, status FROM ops.run_log WHERE run_id = :r ORDER BY source, entity", {"r": run.run_id})
+    finally:
+        wh.dispose()
+    expected = {e.name for entities in SOURCES.values() for e in entities}
+    missing = sorted(expected - set(frame["entity"])) if len(frame) else sorted(expected)
+    lines = [f"{'entity':<24}{'mode':<12}{'extracted':>10}{'loaded':>10}{'quarantined':>12}{'warned':>8}"]
+    for row in frame.itertuples():
+        lines.append(f"{row.entity:<24}{row.extract_mode:<12}{row.rows_extracted:>10}{row.rows_loaded:>10}"
+                     f"{row.rows_quarantined:>12}{row.rows_warned:>8}")
+    if started is not None:
+        lines.append(f"time taken: {time.time() - started:.1f} s")
+    text = "\n".join(lines)
+    landing.write_owner_only(run.quality_dir / "run_summary.txt", text + "\n")
+    log.info("run summary for %s\n%s", run.run_id, text)
+    if missing:
+        raise RuntimeError(f"run {run.run_id} is incomplete: no load recorded for {', '.join(missing)}")
+    if not frame["reconciled"].all():
+        raise RuntimeError(f"run {run.run_id}: reconciliation failed for {', '.join(frame.loc[~frame['reconciled'], 'entity'])}")
+    return {"entities": len(frame), "summary": text}
+
+
+def as_at_from(logical: datetime | None, fallback: datetime | None = None) -> date:
+    """The as-at date: the run's logical date in Europe/London."""
+    from zoneinfo import ZoneInfo
+
+    moment = logical or fallback or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo("Europe/London")).date()
+

@@ -1,0 +1,175 @@
+"""Great Expectations Core, called from our own tasks on pandas DataFrames.
+
+Suites are JSON in `expectations/<entity>.json`. Each expectation carries `notes` (why it exists) and
+`meta.on_failure`:
+- `quarantine`: failing rows leave the load, each with the expectation that failed;
+- `warn`: rows load, and each failure is recorded as a quality warning (e.g. a UPN check letter that the
+  SEN2 validator must report but that does not make the record unusable);
+- `stop`: the whole source is stopped (table-level shape failures).
+
+A validation that evaluated nothing, or an expectation that raised, is an error, never a pass.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .readers import SourceUnusable
+from .settings import EXPECTATIONS_DIR
+
+log = logging.getLogger(__name__)
+
+
+class QualityError(RuntimeError):
+    """The validation itself failed to run (not a data failure)."""
+
+
+@dataclass
+class Outcome:
+    entity: str
+    evaluated: int
+    quarantine: dict[int, list[dict]] = field(default_factory=dict)  # row position -> failures
+    warnings: list[dict] = field(default_factory=list)
+    result_json: dict = field(default_factory=dict)
+
+
+def load_suite(entity: str) -> dict:
+    path = EXPECTATIONS_DIR / f"{entity}.json"
+    suite = json.loads(path.read_text())
+    for exp in suite["expectations"]:
+        if not exp.get("notes"):
+            raise QualityError(f"{path.name}: every expectation needs a note saying why it exists ({exp['type']})")
+        if exp.get("meta", {}).get("on_failure") not in {"quarantine", "warn", "stop"}:
+            raise QualityError(f"{path.name}: {exp['type']} needs meta.on_failure quarantine|warn|stop")
+    return suite
+
+
+def _gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """GX compares dates as pandas timestamps and decimals as floats."""
+    out = frame.reset_index(drop=True).copy()
+    for col in out.columns:
+        sample = out[col].dropna()
+        if len(sample) and out[col].dtype == object:
+            first = sample.iloc[0]
+            if hasattr(first, "isoformat") and not isinstance(first, str):
+                out[col] = pd.to_datetime(out[col])
+            elif type(first).__name__ == "Decimal":
+                out[col] = out[col].astype(float)
+    return out
+
+
+class Validator:
+    """One GX context per task; Data Docs for the run under `docs_dir` when given."""
+
+    def __init__(self, docs_dir: Path | None = None):
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.source = self.context.data_sources.add_pandas("send")
+        self.docs_dir = docs_dir
+        if docs_dir is not None:
+            self.context.add_data_docs_site(site_name="run", site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            })
+        self._definitions = []
+
+    def validate(self, entity: str, frame: pd.DataFrame, parameters: dict) -> Outcome:
+        gx = self.gx
+        suite_json = load_suite(entity)
+        suite = self.context.suites.add(gx.ExpectationSuite(
+            name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})))
+        batch_def = self.source.add_dataframe_asset(entity).add_batch_definition_whole_dataframe(entity)
+        definition = self.context.validation_definitions.add(gx.ValidationDefinition(name=entity, data=batch_def, suite=suite))
+        self._definitions.append(definition)
+        data = _gx_frame(frame)
+        result = definition.run(
+            batch_parameters={"dataframe": data},
+            expectation_parameters=parameters,
+            result_format={"result_format": "COMPLETE", "include_unexpected_rows": False},
+        )
+        outcome = Outcome(entity, result.statistics["evaluated_expectations"])
+        if outcome.evaluated != len(suite_json["expectations"]):
+            raise QualityError(f"{entity}: GX evaluated {outcome.evaluated} of {len(suite_json['expectations'])} expectations")
+        for res in result.results:
+            config = res.expectation_config
+            _raise_if_broken(entity, config.type, res.exception_info)
+            if res.success:
+                continue
+            action = (config.meta or {}).get("on_failure", "quarantine")
+            kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+            columns = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or \
+                ",".join(filter(None, [kwargs.get("column_A"), kwargs.get("column_B")])) or None
+            failure = {"rule": config.type, "column": columns, "reason": _describe(config.type, kwargs, config.notes)}
+            if action == "stop":
+                raise SourceUnusable(f"{entity}: {failure['reason']}; the source is stopped")
+            rows = _rows(res.result.get("unexpected_index_list"))
+            if action == "warn":
+                outcome.warnings.extend({"row": r, **failure} for r in rows)
+            else:
+                for r in rows:
+                    outcome.quarantine.setdefault(r, []).append(failure)
+        outcome.result_json = _summarise(result.to_json_dict())
+        return outcome
+
+    def build_docs(self) -> Path | None:
+        if self.docs_dir is None or not self._definitions:
+            return None
+        self.context.build_data_docs(site_names=["run"])
+        index = self.docs_dir / "index.html"
+        return index if index.exists() else None
+
+
+def _rows(index_list) -> list[int]:
+    rows = []
+    for item in index_list or []:
+        if isinstance(item, dict):
+            item = item.get("index", next(iter(item.values()), None))
+        if item is not None:
+            rows.append(int(item))
+    return rows
+
+
+def _raise_if_broken(entity: str, rule: str, info) -> None:
+    """GX reports an expectation that crashed only inside `exception_info` (sometimes per metric)."""
+    if not info:
+        return
+    infos = [info] if "raised_exception" in info else list(info.values())
+    for item in infos:
+        if isinstance(item, dict) and (item.get("raised_exception") or item.get("exception_traceback")):
+            message = (item.get("exception_message") or "").splitlines()[:1]
+            raise QualityError(f"{entity}: expectation {rule} could not run: {' '.join(message) or 'see traceback'}")
+
+
+def _describe(rule: str, kwargs: dict, notes: str | None) -> str:
+    where = kwargs.get("column") or kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
+    words = rule.removeprefix("expect_").replace("_", " ")
+    text = f"{where}: {words}"
+    if "value_set" in kwargs and isinstance(kwargs["value_set"], list) and len(kwargs["value_set"]) <= 15:
+        text += f" {kwargs['value_set']}"
+    if "regex" in kwargs:
+        text += f" /{kwargs['regex']}/"
+    return f"{text} — {notes}" if notes else text
+
+
+def _summarise(result: dict) -> dict:
+    """The validation result without row values (they can be personal data): counts and indexes only."""
+    for res in result.get("results", []):
+        details = res.get("result", {})
+        for key in ("partial_unexpected_list", "unexpected_list", "partial_unexpected_counts",
+                    "partial_unexpected_index_list", "unexpected_index_query", "observed_value"):
+            details.pop(key, None)
+        if "unexpected_index_list" in details:
+            details["unexpected_index_list"] = _rows(details["unexpected_index_list"])[:1000]
+    return result

@@ -1,0 +1,153 @@
+"""The warehouse through SQLAlchemy: embedded DuckDB by default, PostgreSQL by URI.
+
+Every write happens inside one transaction per load, so a failure leaves the previous good state.
+Bulk rows go in through each engine's fast path (an Arrow view on DuckDB, COPY on PostgreSQL).
+Table and column names come only from the code's own model, never from data.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import sqlalchemy as sa
+
+from .entities import ENTITIES, Entity
+from .settings import SQL_DIR
+
+SCHEMAS = ("core", "ops", "marts", "ref")
+SQL_TYPES = {
+    "int": "BIGINT", "flag": "SMALLINT", "text": "VARCHAR", "code": "VARCHAR", "label": "VARCHAR", "fy": "VARCHAR",
+    "date": "DATE", "timestamp": "TIMESTAMP", "amount": "DECIMAL(14,2)", "decimal": "DOUBLE PRECISION",
+}
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+
+
+def ident(name: str) -> str:
+    """Guard for identifiers built into SQL: only the model's own lower-case names pass."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a safe SQL identifier: {name!r}")
+    return name
+
+
+def read_sql_file(relative: str) -> str:
+    return (SQL_DIR / relative).read_text()
+
+
+def split_statements(sql: str) -> list[str]:
+    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+class Warehouse:
+    def __init__(self, url: str):
+        self.url = url
+        kwargs = {"poolclass": sa.pool.NullPool} if url.startswith("duckdb") else {"pool_pre_ping": True}
+        if url.startswith("duckdb:///"):
+            Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(url, **kwargs)
+        self.dialect = self.engine.dialect.name  # 'duckdb' | 'postgresql'
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # Writers queue on one advisory lock rather than deadlock (see DAG pool for DuckDB).
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242)")
+            yield conn
+
+    # --- schema -----------------------------------------------------------------------------
+    def ensure(self) -> None:
+        """Create schemas and tables that are missing; add model columns that are new."""
+        with self.transaction() as conn:
+            for schema in SCHEMAS:
+                conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            for statement in split_statements(read_sql_file("ops/ops_tables.sql")):
+                conn.exec_driver_sql(statement)
+            for entity in ENTITIES.values():
+                self._ensure_table(conn, entity)
+
+    def _ensure_table(self, conn: sa.Connection, entity: Entity) -> None:
+        cols = entity.model_columns()
+        ddl = ", ".join(f"{ident(n)} {SQL_TYPES[t]}" for n, t in cols)
+        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {ident(entity.table)} ({ddl})")
+        schema, table = entity.table.split(".")
+        existing = {
+            r[0] for r in conn.execute(
+                sa.text("SELECT column_name FROM information_schema.columns WHERE table_schema = :s AND table_name = :t"),
+                {"s": schema, "t": table},
+            )
+        }
+        for name, type_ in cols:
+            if name not in existing:
+                conn.exec_driver_sql(f"ALTER TABLE {entity.table} ADD COLUMN {ident(name)} {SQL_TYPES[type_]}")
+
+    # --- rows -------------------------------------------------------------------------------
+    def insert_frame(self, conn: sa.Connection, table: str, frame: pd.DataFrame) -> int:
+        if frame.empty:
+            return 0
+        cols = ", ".join(ident(c) for c in frame.columns)
+        if self.dialect == "duckdb":
+            raw = conn.connection.driver_connection
+            view = f"_stage_{table.replace('.', '_')}"
+            raw.register(view, _arrow(frame))
+            try:
+                conn.exec_driver_sql(f"INSERT INTO {ident(table)} ({cols}) SELECT {cols} FROM {view}")
+            finally:
+                raw.unregister(view)
+        else:
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(f"COPY {ident(table)} ({cols}) FROM STDIN") as copy:
+                for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None):
+                    copy.write_row(row)
+        return len(frame)
+
+    def delete_matching(self, conn: sa.Connection, table: str, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
+        """Delete rows of `table` whose key appears in `frame` (NULLs in a key match NULLs)."""
+        if frame.empty:
+            return
+        stage = f"stage_{table.replace('.', '_')}"
+        keys = frame[list(key)].drop_duplicates()
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+        types = {c: _sql_type_of(keys[c]) for c in key}
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} ({', '.join(f'{ident(c)} {types[c]}' for c in key)})")
+        self.insert_frame(conn, stage, keys)
+        short = table.split(".")[-1]
+        match = " AND ".join(f"s.{ident(c)} IS NOT DISTINCT FROM {short}.{ident(c)}" for c in key)
+        conn.exec_driver_sql(f"DELETE FROM {ident(table)} WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match})")
+        conn.exec_driver_sql(f"DROP TABLE {stage}")
+
+    def frame(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            result = conn.execute(sa.text(sql), params or {})
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def scalar(self, sql: str, params: dict | None = None):
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(sql), params or {}).scalar()
+
+    def column_values(self, table: str, column: str) -> set:
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(f"SELECT DISTINCT {ident(column)} FROM {ident(table)} WHERE {ident(column)} IS NOT NULL")
+            return {r[0] for r in rows}
+
+
+def _sql_type_of(series: pd.Series) -> str:
+    if pd.api.types.is_integer_dtype(series):
+        return "BIGINT"
+    sample = series.dropna()
+    first = sample.iloc[0] if len(sample) else None
+    if first is not None and hasattr(first, "isoformat") and not isinstance(first, str):
+        return "TIMESTAMP" if hasattr(first, "hour") else "DATE"
+    return "VARCHAR"
+
+
+def _arrow(frame: pd.DataFrame):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)

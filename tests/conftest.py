@@ -1,0 +1,60 @@
+"""Test environment: Airflow pointed at a throwaway home before anything imports it."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_HOME = Path(tempfile.mkdtemp(prefix="send_airflow_test_"))
+os.environ.update({
+    "AIRFLOW_HOME": str(_HOME),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME / 'airflow.db'}",
+    "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/London",
+    "GX_ANALYTICS_ENABLED": "false",
+})
+os.environ.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
+sys.path.insert(0, str(ROOT / "plugins"))
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """A migrated Airflow metadata DB (SQLite) with the warehouse pool, once per session."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run([airflow, "db", "migrate"], check=True, env=env, capture_output=True)
+    subprocess.run([airflow, "pools", "set", "send_warehouse", "1", "warehouse writer"], check=True, env=env,
+                   capture_output=True)
+    return _HOME
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    url = os.environ.get("SEND_TEST_PG_URL")
+    if not url:
+        pytest.skip("no PostgreSQL server (scripts/test.sh starts one)")
+    return url
+
+
+@pytest.fixture
+def pg_database(pg_url):
+    """A fresh PostgreSQL database per test, dropped afterwards."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"send_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
