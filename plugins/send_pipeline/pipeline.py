@@ -325,3 +325,18 @@ def as_at_from(logical: datetime | None, fallback: datetime | None = None) -> da
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(ZoneInfo("Europe/London")).date()
 
+
+
+def run_nightly(run: Run) -> dict:
+    """Every step in DAG order, without Airflow (tests, benchmarks, the CLI); stops at the first failure."""
+    from .entities import SOURCE_ORDER
+
+    started = time.time()
+    result = {}
+    for source in SOURCE_ORDER:
+        extract_source(source, run)
+        validate_source(source, run)
+        result[source] = load_source(source, run)
+    result["marts"] = build_marts(run)
+    result["summary"] = summarise_run(run, started)
+    return result
