@@ -3,7 +3,7 @@
 
 **Owner:** SEND data team (data engineering). **Schedule:** 02:00 Europe/London, no catch-up.
 
-**What it does.** For each source (GIAS `schools`, `banding` rates, the `cms`, the annual-review
+**What it does.** For each source (the DfE `stats` release, GIAS `schools`, `banding` rates, the `cms`, the annual-review
 tracker `reviews`, the finance `ledger`), in that order so later sources can check keys against
 earlier ones: `extract_source` lands the raw rows as Parquet with a manifest; `validate_source`
 types them and runs the GX suite in `expectations/`, sending failing rows to quarantine;
@@ -28,7 +28,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, Param, chain, dag, task, task_group
 
-SOURCES = ("schools", "banding", "cms", "reviews", "ledger")
+SOURCES = ("stats", "schools", "banding", "cms", "reviews", "ledger")
 MARTS = Asset(name="send_marts", uri="file://send/warehouse/marts")
 WAREHOUSE_POOL = "send_warehouse"  # one slot: two runs never write the warehouse at once
 

@@ -94,7 +94,9 @@ def conform(entity: Entity, raw: pd.DataFrame) -> Conformed:
                 if result is None and col.not_null and i not in bad:
                     bad[i] = _q(raw, i, col.source, value, f"{col.source} is required but blank", "required")
             parsed.append(result)
-        out[col.name] = pd.array(parsed, dtype="Int64") if col.type in ("int", "flag") else parsed
+        # object, not pandas 3's inferred `str` dtype: None must stay None (not NaN) for the checks below
+        out[col.name] = (pd.Series(pd.array(parsed, dtype="Int64"), index=raw.index) if col.type in ("int", "flag")
+                         else pd.Series(parsed, dtype=object, index=raw.index))
     frame = pd.DataFrame(out, index=raw.index)
     for name in PROVENANCE[:2]:
         frame[name.lstrip("_")] = raw[name] if name in raw.columns else None

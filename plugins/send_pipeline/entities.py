@@ -111,15 +111,15 @@ _add(Entity("plan", "cms", "cms_plan", (
     C("updated_at", type="timestamp"),
 ), key=("plan_id",), load="upsert", updated_at="updated_at"))
 
-_add(Entity("coordinator_assignment", "cms", "cms_plan_coordinator", (
-    C("plan_id", type=INT, not_null=True), C("officer_id", type=INT, not_null=True),
-    C("from_date", type=DATE, not_null=True), C("to_date", type=DATE),
-), key=("plan_id", "officer_id", "from_date"), load="snapshot"))
-
 _add(Entity("officer", "cms", "cms_officer", (
     C("officer_id", type=INT, not_null=True), C("name"), C("role", not_null=True), C("grade"),
     C("fte", type="decimal"), C("start_date", type=DATE), C("end_date", type=DATE), C("is_agency", type=FLAG),
 ), key=("officer_id",), load="snapshot", pseudonym="officer_id"))
+
+_add(Entity("coordinator_assignment", "cms", "cms_plan_coordinator", (
+    C("plan_id", type=INT, not_null=True), C("officer_id", type=INT, not_null=True),
+    C("from_date", type=DATE, not_null=True), C("to_date", type=DATE),
+), key=("plan_id", "officer_id", "from_date"), load="snapshot"))
 
 _add(Entity("placement", "cms", "cms_placement", (
     C("placement_id", type=INT, not_null=True), C("plan_id", type=INT, not_null=True), C("urn", type=INT),
@@ -165,4 +165,5 @@ for _e in ENTITIES.values():
     SOURCES.setdefault(_e.source, []).append(_e)
 
 # The order sources load in: references first, so later validations can check keys against them.
-SOURCE_ORDER = ("schools", "banding", "cms", "reviews", "ledger")
+# `stats` (the DfE release, loaded to ref.dfe_*) is handled by stats.py: its tables vary by file.
+SOURCE_ORDER = ("stats", "schools", "banding", "cms", "reviews", "ledger")

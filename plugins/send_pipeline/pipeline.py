@@ -15,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from . import extract, landing
+from . import extract, landing, stats
 from .conform import conform
-from .entities import SOURCES, Entity
+from .entities import ENTITIES, SOURCES, Entity
+from .quality import Outcome
 from .readers import SourceUnusable
 from .settings import SQL_DIR, Settings
 from .warehouse import Warehouse, split_statements
@@ -48,7 +49,10 @@ def extract_source(source: str, run: Run) -> dict:
     wh = run.warehouse()
     try:
         wh.ensure()
-        if source == "cms":
+        if source == "stats":
+            summary = stats.extract(run.settings.inbox_dir, extract.loaded_hashes(wh, run.run_id),
+                                    run.settings.landing_dir, run.run_id)
+        elif source == "cms":
             summary = extract.extract_cms(run.settings.cms_url, wh, run.settings.landing_dir, run.run_id, run.full_refresh)
         else:
             summary = extract.extract_files(source, run.settings.inbox_dir, wh, run.settings.landing_dir, run.run_id)
@@ -56,6 +60,10 @@ def extract_source(source: str, run: Run) -> dict:
         wh.dispose()
     log.info("extracted %s: %s", source, {e: s["rows"] for e, s in summary.items()})
     return summary
+
+
+def entity_names(source: str) -> list[str]:
+    return stats.entity_names() if source == "stats" else [e.name for e in SOURCES[source]]
 
 
 # --- validate ---------------------------------------------------------------------------------
@@ -66,39 +74,59 @@ def validate_source(source: str, run: Run) -> dict:
     wh = run.warehouse()
     validator = Validator(docs_dir=landing.owner_only_dir(run.quality_dir / "data_docs" / source))
     accepted_ids: dict[str, set] = {}
+    replaced: set[str] = set()
     summary = {}
     try:
-        for entity in SOURCES[source]:
-            part = run.part(source, entity.name)
+        for name in entity_names(source):
+            part = run.part(source, name)
             if not (part / "manifest.json").exists():
-                raise SourceUnusable(f"{source}/{entity.name}: nothing was extracted in this run (extract failed?)")
+                raise SourceUnusable(f"{source}/{name}: nothing was extracted in this run (extract failed?)")
             manifest = landing.read_manifest(part)
-            _check_not_emptied(wh, entity, manifest)
             raw = pd.read_parquet(part / "raw.parquet")
-            conformed = conform(entity, raw)
-            frame = conformed.frame.reset_index(drop=True)
-            positions = conformed.frame.index.to_list()  # position in raw for each conformed row
-            params = _parameters(wh, run, entity, manifest, accepted_ids)
-            outcome = validator.validate(entity.name, frame, params)
+            if manifest["mode"] == "unchanged":  # nothing new arrived: nothing to check or load
+                landing.write_parquet(raw, part / "accepted.parquet")
+                landing.write_owner_only(part / "validated.json", json.dumps(
+                    {"rows_extracted": 0, "rows_accepted": 0, "rows_quarantined": 0, "rows_warned": 0,
+                     "quarantine": [], "warnings": []}))
+                summary[name] = {"rows_extracted": 0, "unchanged": True}
+                continue
+            if source == "stats":
+                frame, positions, pre_quarantine = raw.drop(columns=["_source_file", "_source_row"]), list(range(len(raw))), []
+                outcome = validator.validate("dfe_statistics", frame, {}, asset=name) if len(raw) else None
+                key = None
+            else:
+                entity = ENTITIES[name]
+                _check_not_emptied(wh, entity, manifest)
+                conformed = conform(entity, raw)
+                frame = conformed.frame.reset_index(drop=True)
+                positions = conformed.frame.index.to_list()  # position in raw for each conformed row
+                pre_quarantine = conformed.quarantine
+                outcome = validator.validate(name, frame, _parameters(wh, run, accepted_ids, replaced))
+                key = entity.key[0]
+            if outcome is None:
+                outcome = Outcome(name, 0)
             failed_rows = sorted(outcome.quarantine)
             accepted = frame.drop(index=failed_rows)
-            quarantine = conformed.quarantine + [
+            quarantine = pre_quarantine + [
                 {**_locate(raw, positions[r]), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
                 for r in failed_rows for f in outcome.quarantine[r][:1]
             ]
             warnings = [{**_locate(raw, positions[w["row"]]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
                         for w in outcome.warnings]
-            for key in entity.key[:1]:
-                accepted_ids[entity.name] = set(accepted[key].dropna().tolist())
+            if key:
+                accepted_ids[name] = set(accepted[key].dropna().tolist())
+                mode = manifest["mode"]
+                if mode == "full" or (mode == "files" and ENTITIES[name].load == "snapshot"):
+                    replaced.add(name)
             landing.write_parquet(accepted, part / "accepted.parquet")
-            _write_quarantine(run, entity, raw, quarantine)
-            landing.write_owner_only(run.quality_dir / "validation" / f"{entity.name}.json",
+            _write_quarantine(run, name, raw, quarantine)
+            landing.write_owner_only(run.quality_dir / "validation" / f"{name}.json",
                                      json.dumps(outcome.result_json, indent=1, default=str))
             result = {"rows_extracted": manifest["rows"], "rows_accepted": len(accepted),
                       "rows_quarantined": len(quarantine), "rows_warned": len(warnings)}
             landing.write_owner_only(part / "validated.json", json.dumps(
                 {**result, "quarantine": [_no_value(q) for q in quarantine], "warnings": warnings}, default=str))
-            summary[entity.name] = result
+            summary[name] = result
         validator.build_docs()
     finally:
         wh.dispose()
@@ -118,24 +146,26 @@ def _check_not_emptied(wh: Warehouse, entity: Entity, manifest: dict) -> None:
             "runs; the load is stopped to keep them (check the source system or export)")
 
 
-def _parameters(wh: Warehouse, run: Run, entity: Entity, manifest: dict, accepted: dict[str, set]) -> dict:
+def _parameters(wh: Warehouse, run: Run, accepted: dict[str, set], replaced: set[str]) -> dict:
     """Suite parameters: the as-at bounds and the keys a foreign key may point at."""
     as_at = pd.Timestamp(run.as_at)
     params = {
         "as_at": as_at,
         "earliest_record": pd.Timestamp("2000-01-01"),
-        "earliest_dob": as_at - pd.DateOffset(years=26),
+        # People stay in the CMS after their plan ends: anyone who held a plan since 2000 (ages 0-25)
+        # was born after 1974; an earlier date of birth is a typing error.
+        "earliest_dob": pd.Timestamp("1975-01-01"),
         "latest_scheduled": as_at + pd.DateOffset(years=2),
     }
-    incremental = manifest.get("mode") == "incremental"
     for param, (parent, column) in {
         "person_ids": ("person", "person_id"), "request_ids": ("request", "request_id"),
         "assessment_ids": ("assessment", "assessment_id"), "plan_ids": ("plan", "plan_id"),
         "officer_ids": ("officer", "officer_id"), "urns": ("school", "urn"),
     }.items():
         ids = set(accepted.get(parent, set()))
-        same_source = parent in accepted
-        if not same_source or incremental:
+        # A parent extracted in full this run replaces its table: only its accepted rows count.
+        # Otherwise (incremental, unchanged, or another source) the warehouse's keys count too.
+        if parent not in replaced:
             ids |= wh.column_values(f"core.{parent}", column)
         params[param] = sorted(int(i) for i in ids)
     return params
@@ -150,9 +180,9 @@ def _no_value(q: dict) -> dict:
     return {k: v for k, v in q.items() if k != "value"}
 
 
-def _write_quarantine(run: Run, entity: Entity, raw: pd.DataFrame, quarantine: list[dict]) -> None:
+def _write_quarantine(run: Run, entity: str, raw: pd.DataFrame, quarantine: list[dict]) -> None:
     """Quarantined rows with their reasons, beside the whole raw row (owner-only: personal data)."""
-    path = run.quality_dir / "quarantine" / f"{entity.name}.csv"
+    path = run.quality_dir / "quarantine" / f"{entity}.csv"
     if not quarantine:
         path.unlink(missing_ok=True)
         return
@@ -171,16 +201,21 @@ def load_source(source: str, run: Run) -> dict:
     try:
         wh.ensure()
         with wh.transaction() as conn:
-            for entity in SOURCES[source]:
-                part = run.part(source, entity.name)
+            for name in entity_names(source):
+                part = run.part(source, name)
                 manifest = landing.read_manifest(part)
                 checked = json.loads((part / "validated.json").read_text())
                 frame = pd.read_parquet(part / "accepted.parquet")
-                frame = _with_keys(run.settings, entity, frame)
-                frame["run_id"] = run.run_id
-                cols = [c for c, _ in entity.model_columns()]
-                frame = frame[[c for c in cols if c in frame.columns]]
-                loaded = _apply(wh, conn, entity, frame, manifest, run.full_refresh)
+                if source == "stats":
+                    entity = Entity(name, "stats", manifest["origin"], (), ("time_period",), "snapshot")
+                    loaded = 0 if manifest["mode"] == "unchanged" else stats.load(wh, conn, name.removeprefix("dfe_"), frame)
+                else:
+                    entity = ENTITIES[name]
+                    frame = _with_keys(run.settings, entity, frame)
+                    frame["run_id"] = run.run_id
+                    cols = [c for c, _ in entity.model_columns()]
+                    frame = frame[[c for c in cols if c in frame.columns]]
+                    loaded = _apply(wh, conn, entity, frame, manifest, run.full_refresh)
                 rows_in, quarantined = manifest["rows"], checked["rows_quarantined"]
                 reconciled = rows_in == loaded + quarantined
                 if not reconciled:
@@ -298,7 +333,9 @@ def summarise_run(run: Run, started: float | None = None) -> dict:
             "reconciled, status FROM ops.run_log WHERE run_id = :r ORDER BY source, entity", {"r": run.run_id})
     finally:
         wh.dispose()
-    expected = {e.name for entities in SOURCES.values() for e in entities}
+    from .entities import SOURCE_ORDER
+
+    expected = {name for source in SOURCE_ORDER for name in entity_names(source)}
     missing = sorted(expected - set(frame["entity"])) if len(frame) else sorted(expected)
     lines = [f"{'entity':<24}{'mode':<12}{'extracted':>10}{'loaded':>10}{'quarantined':>12}{'warned':>8}"]
     for row in frame.itertuples():

@@ -84,12 +84,17 @@ class Validator:
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             })
         self._definitions = []
+        self._suites: dict = {}
 
-    def validate(self, entity: str, frame: pd.DataFrame, parameters: dict) -> Outcome:
+    def validate(self, suite_name: str, frame: pd.DataFrame, parameters: dict, asset: str | None = None) -> Outcome:
+        """Run suite `suite_name` on `frame` (validated as data asset `asset`, default the suite's name)."""
         gx = self.gx
-        suite_json = load_suite(entity)
-        suite = self.context.suites.add(gx.ExpectationSuite(
-            name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})))
+        entity = asset or suite_name
+        suite_json = load_suite(suite_name)
+        if suite_name not in self._suites:
+            self._suites[suite_name] = self.context.suites.add(gx.ExpectationSuite(
+                name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})))
+        suite = self._suites[suite_name]
         batch_def = self.source.add_dataframe_asset(entity).add_batch_definition_whole_dataframe(entity)
         definition = self.context.validation_definitions.add(gx.ValidationDefinition(name=entity, data=batch_def, suite=suite))
         self._definitions.append(definition)
