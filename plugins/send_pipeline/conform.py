@@ -79,24 +79,18 @@ def conform(entity: Entity, raw: pd.DataFrame) -> Conformed:
     bad: dict[int, dict] = {}
     for col in entity.columns:
         src = by_norm.get(_norm(col.source))
-        values = raw[src].tolist() if src is not None else [None] * len(raw)
-        parse = PARSERS[col.type]
-        parsed = []
-        for i, value in enumerate(values):
-            if isinstance(value, float) and value != value:
-                value = None
-            try:
-                result = parse(value)
-            except ParseError as exc:
-                result = None
-                bad.setdefault(i, _q(raw, i, col.source, value, str(exc), "parse"))
-            else:
-                if result is None and col.not_null and i not in bad:
-                    bad[i] = _q(raw, i, col.source, value, f"{col.source} is required but blank", "required")
-            parsed.append(result)
+        if src is None:  # an optional column the source does not have
+            parsed, errors = [None] * len(raw), {}
+        else:
+            parsed, errors = _parse_column(raw[src], PARSERS[col.type])
+        for i, (value, message) in errors.items():
+            bad.setdefault(i, _q(raw, i, col.source, value, message, "parse"))
+        if col.not_null:
+            for i in [i for i, v in enumerate(parsed) if v is None and i not in bad]:
+                bad[i] = _q(raw, i, col.source, raw.at[i, src] if src else None, f"{col.source} is required but blank", "required")
         # object, not pandas 3's inferred `str` dtype: None must stay None (not NaN) for the checks below
         out[col.name] = (pd.Series(pd.array(parsed, dtype="Int64"), index=raw.index) if col.type in ("int", "flag")
-                         else pd.Series(parsed, dtype=object, index=raw.index))
+                         else _objects(parsed, raw))
     frame = pd.DataFrame(out, index=raw.index)
     for name in PROVENANCE[:2]:
         frame[name.lstrip("_")] = raw[name] if name in raw.columns else None
@@ -119,6 +113,39 @@ def conform(entity: Entity, raw: pd.DataFrame) -> Conformed:
     return Conformed(entity, len(raw), frame, quarantine)
 
 
+def _parse_column(series: pd.Series, parse) -> tuple[list, dict[int, tuple[object, str]]]:
+    """Parse each distinct value once (dates, amounts and codes repeat a lot); same parser, same messages."""
+    if parse is readers.parse_int:
+        return _parse_ints(series)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parsed_unique, failed = [], {}
+    for k, value in enumerate(uniques):
+        try:
+            parsed_unique.append(parse(value))
+        except ParseError as exc:
+            parsed_unique.append(None)
+            failed[k] = (value, str(exc))
+    parsed_unique.append(None)  # code -1: a missing value
+    parsed = [parsed_unique[c] for c in codes]
+    errors = {i: failed[c] for i, c in enumerate(codes) if c in failed} if failed else {}
+    return parsed, errors
+
+
+def _parse_ints(series: pd.Series) -> tuple[list, dict[int, tuple[object, str]]]:
+    """Whole numbers, vectorised; only values that are not plain integers go through the parser."""
+    numbers = pd.to_numeric(series, errors="coerce")
+    plain = numbers.notna() & (numbers % 1 == 0)
+    parsed = [int(v) if ok else None for v, ok in zip(numbers.tolist(), plain.tolist())]
+    errors = {}
+    for i in [i for i, ok in enumerate(plain.tolist()) if not ok and series.iat[i] is not None
+              and series.iat[i] == series.iat[i]]:
+        try:
+            parsed[i] = readers.parse_int(series.iat[i])
+        except ParseError as exc:
+            errors[i] = (series.iat[i], str(exc))
+    return parsed, errors
+
+
 def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str, rule: str) -> dict:
     return {
         "row": int(i),
@@ -133,12 +160,17 @@ def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str
 
 def _derive(entity: Entity, frame: pd.DataFrame) -> None:
     if entity.name == "person":
-        frame["upn_problem"] = [identifiers.upn_problem(u) if u else None for u in frame["upn"]]
-        frame["uln_problem"] = [identifiers.uln_problem(u) if u else None for u in frame["uln"]]
+        frame["upn_problem"] = _objects([identifiers.upn_problem(u) if u else None for u in frame["upn"]], frame)
+        frame["uln_problem"] = _objects([identifiers.uln_problem(u) if u else None for u in frame["uln"]], frame)
         missing = frame["upn"].isna() & frame["uln"].isna() & frame["upn_unknown_reason"].isna()
         frame.loc[missing, "upn_problem"] = "no UPN, ULN or UPN-unknown reason"
     if entity.name == "ledger_line":
-        frame["posting_fy"] = [
+        frame["posting_fy"] = _objects([
             None if d is None else (f"{d.year}-{(d.year + 1) % 100:02d}" if d.month >= 4 else f"{d.year - 1}-{d.year % 100:02d}")
             for d in frame["posting_date"]
-        ]
+        ], frame)
+
+
+def _objects(values: list, frame: pd.DataFrame) -> pd.Series:
+    """A column of Python objects (None stays None; pandas 3 would infer `str` and write NaN)."""
+    return pd.Series(values, dtype=object, index=frame.index)

