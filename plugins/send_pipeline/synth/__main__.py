@@ -1,0 +1,33 @@
+"""Command line: python -m send_pipeline.synth --out DIR [...] (run with PYTHONPATH=plugins)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date
+
+from .core import generate
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m send_pipeline.synth",
+                                 description="Write every source system of a synthetic local authority.")
+    ap.add_argument("--out", required=True, help="output folder (cms.db, inbox/, defects.json)")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1.0 = Coventry)")
+    ap.add_argument("--defects", type=float, default=0.0, help="fraction of rows per defect kind (e.g. 0.02)")
+    ap.add_argument("--until", type=date.fromisoformat, default=date(2026, 1, 31), help="extract date (YYYY-MM-DD)")
+    ap.add_argument("--la-code", default="331", help="3-digit DfE LA number")
+    ap.add_argument("--dfe-zip", default=None, help="DfE EHC plan statistics zip to copy into the inbox")
+    a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    summary = generate(a.out, seed=a.seed, scale=a.scale, defects=a.defects, until=a.until, la_code=a.la_code,
+                       dfe_zip=a.dfe_zip)
+    json.dump(summary, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
