@@ -39,7 +39,9 @@ def run_from(context: dict) -> Run:
     from datetime import date
 
     day = date.fromisoformat(as_at) if as_at else as_at_from(context.get("logical_date"), getattr(dag_run, "run_after", None))
-    return Run(settings(), dag_run.run_id, day, bool(params.get("full_refresh", False)))
+    started = getattr(dag_run, "start_date", None)
+    return Run(settings(), dag_run.run_id, day, bool(params.get("full_refresh", False)),
+               started.timestamp() if started else None)
 
 
 def call(step, *args, context: dict):
