@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -304,23 +305,55 @@ def _track_open_quarantine(wh: Warehouse, conn, run: Run, entity: Entity, checke
 
 
 # --- marts ------------------------------------------------------------------------------------
-def mart_files() -> list[Path]:
-    return sorted((SQL_DIR / "marts").glob("*.sql"))
+LAYERS = ("staging", "marts")
+
+
+def model_files() -> list[Path]:
+    """Every staging and mart model, ordered so each is built after the models it reads."""
+    files = {f"{layer}.{p.stem}": p for layer in LAYERS for p in sorted((SQL_DIR / layer).glob("*.sql"))}
+    deps = {name: set(re.findall(r"\b((?:staging|marts)\.[a-z0-9_]+)", path.read_text())) - {name}
+            for name, path in files.items()}
+    ordered: list[str] = []
+
+    def visit(name: str, stack: tuple = ()) -> None:
+        if name in ordered:
+            return
+        if name in stack:
+            raise RuntimeError(f"models depend on each other in a cycle: {' -> '.join(stack + (name,))}")
+        for dep in sorted(deps[name] & files.keys()):
+            visit(dep, stack + (name,))
+        ordered.append(name)
+
+    for name in files:
+        visit(name)
+    return [files[n] for n in ordered]
+
+
+def render_model(path: Path, run: Run) -> str:
+    """The model's SELECT with the run's parameters bound (values the code controls, never data)."""
+    values = {"as_at": f"DATE '{run.as_at.isoformat()}'", "paperwork_days": str(int(run.settings.paperwork_days))}
+    sql = split_statements(path.read_text())[0]
+    return re.sub(r":(as_at|paperwork_days)\b", lambda m: values[m.group(1)], sql)
 
 
 def build_marts(run: Run) -> dict:
-    """Rebuild every mart from include/sql/marts/<table>.sql in one transaction."""
+    """Rebuild every staging and mart table in one transaction: analysts never see a half-built set."""
     wh = run.warehouse()
     built = {}
     try:
         wh.ensure()
         with wh.transaction() as conn:
-            for path in mart_files():
-                table = f"marts.{path.stem}"
-                select = path.read_text().replace(":as_at", f"DATE '{run.as_at.isoformat()}'")
+            for path in model_files():
+                table = f"{path.parent.name}.{path.stem}"
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-                conn.exec_driver_sql(f"CREATE TABLE {table} AS {split_statements(select)[0]}")
+                select = render_model(path, run)
+                if wh.dialect == "postgresql":  # psycopg reads % as a placeholder: LIKE '%x%' needs %%
+                    select = select.replace("%", "%%")
+                conn.exec_driver_sql(f"CREATE TABLE {table} AS {select}")
                 built[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
+            from .dictionary import load_dictionary_table
+
+            load_dictionary_table(wh, conn)
     finally:
         wh.dispose()
     log.info("built marts: %s", built)

@@ -49,6 +49,7 @@ class Settings:
     la_code: str
     pseudonym_secret: bytes = field(repr=False)
     retention_days: int = 400
+    paperwork_days: int = 15  # the LA's annual-review paperwork standard (regulations: 14)
     quarantine_alert_share: float = 0.05
 
     @property
@@ -92,6 +93,7 @@ class Settings:
             la_code=setting("SEND_LA_CODE") or "331",
             pseudonym_secret=_secret_from(secret),
             retention_days=int(setting("SEND_RETENTION_DAYS") or 400),
+            paperwork_days=int(setting("SEND_PAPERWORK_DAYS") or 15),
             quarantine_alert_share=float(setting("SEND_QUARANTINE_ALERT_SHARE") or 0.05),
         )
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from .entities import ENTITIES, Entity
 from .settings import SQL_DIR
 
-SCHEMAS = ("core", "ops", "marts", "ref")
+SCHEMAS = ("core", "ops", "staging", "marts", "ref")
 SQL_TYPES = {
     "int": "BIGINT", "flag": "SMALLINT", "text": "VARCHAR", "code": "VARCHAR", "label": "VARCHAR", "fy": "VARCHAR",
     "date": "DATE", "timestamp": "TIMESTAMP", "amount": "DECIMAL(14,2)", "decimal": "DOUBLE PRECISION",
