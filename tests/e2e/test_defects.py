@@ -105,3 +105,11 @@ def test_reconciliation_holds_and_reasons_are_precise(defective_run):
     assert reasons.reason.str.len().min() > 15 and reasons.source_file.notna().all()
     files = list((work / "output" / "quality" / "defects_night" / "quarantine").glob("*.csv"))
     assert files and all(oct(f.stat().st_mode & 0o777) == "0o600" for f in files)
+
+
+def test_rows_quarantined_upstream_stay_out_of_the_marts(defective_run):
+    wh, _ = defective_run
+    quarantined_reviews = wh.scalar("SELECT COUNT(*) FROM ops.quarantine WHERE entity = 'review'")
+    assert quarantined_reviews > 0
+    assert wh.scalar("SELECT COUNT(*) FROM marts.annual_reviews") == wh.scalar("SELECT COUNT(*) FROM core.review")
+    assert wh.scalar("SELECT COUNT(*) FROM marts.ehcna_requests") == wh.scalar("SELECT COUNT(*) FROM core.request")

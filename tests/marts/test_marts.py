@@ -67,6 +67,7 @@ def marts(request, tmp_path):
         review(3, "2025-03-20"),
         review(3, "2025-05-01"),                                        # scheduled, not yet held
         review(4, "2025-03-01", paperwork_received_date=D("2025-04-10")),  # received after the as-at date
+        review(2, "2025-03-25", paperwork_received_date=D("2025-04-05")),  # spans the financial year end
         review(5, "2024-10-10", kind="Phase Transfer", final_amended_date=D("2025-02-15")),
         review(6, "2024-11-01", kind="Phase Transfer", final_amended_date=D("2025-04-01")),
     ])
@@ -156,6 +157,13 @@ def test_pending_and_not_yet_held(marts):
 def test_a_date_after_the_as_at_date_is_not_yet_known(marts):
     r = _review(marts, 4, "2025-03-01")  # paperwork recorded 10 Apr: unknown on 31 Mar, deadline 16 Mar
     assert r.paperwork_status == "outstanding_late" and pd.isna(r.days_to_paperwork)
+
+
+def test_review_spanning_the_financial_year_end(marts):
+    r = _review(marts, 2, "2025-03-25")  # deadline 9 Apr 2025; paperwork dated 5 Apr is after 31 Mar
+    assert (r.paperwork_status, r.paperwork_deadline) == ("pending", date(2025, 4, 9))
+    assert r.previous_meeting_date == date(2025, 2, 28) and r.held_within_12_months == 1
+    assert r.academic_year == "2024-25"
 
 
 def test_phase_transfer_deadlines(marts):
