@@ -8,8 +8,9 @@ tracker `reviews`, the finance `ledger`), in that order so later sources can che
 earlier ones: `extract_source` lands the raw rows as Parquet with a manifest; `validate_source`
 types them and runs the GX suite in `expectations/`, sending failing rows to quarantine;
 `load_source` writes the accepted rows in one transaction and reconciles rows in = loaded +
-quarantined. Then `build_marts` rebuilds `marts.*` and `reconcile_run` fails the run if any source
-did not load. Statuses are computed as at the run's logical date (Europe/London).
+quarantined. Then `build_marts` rebuilds `marts.*`, `reconcile_run` fails the run if any source
+did not load, and `purge_expired` deletes raw landing and quarantine older than SEND_RETENTION_DAYS
+(default 400), recording each deletion in `ops.purge_log`. Statuses are as at the run's logical date.
 
 **When it fails.**
 - *Source stopped* (`validate_source`/`extract_source` says which file, column or table): the
@@ -82,7 +83,12 @@ def send_nightly():
         from send_pipeline import pipeline, runtime
         return runtime.call(pipeline.summarise_run, context=context)
 
-    chain(*[source_group(s) for s in SOURCES], build_marts(), reconcile_run())
+    @task
+    def purge_expired(**context):
+        from send_pipeline import pipeline, runtime
+        return runtime.call(pipeline.purge_expired, context=context)
+
+    chain(*[source_group(s) for s in SOURCES], build_marts(), reconcile_run(), purge_expired())
 
 
 send_nightly()

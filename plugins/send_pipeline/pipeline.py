@@ -403,6 +403,15 @@ def as_at_from(logical: datetime | None, fallback: datetime | None = None) -> da
 
 
 
+def purge_expired(run: Run) -> dict:
+    """Delete raw landing and quarantine past the retention period (SEND_RETENTION_DAYS), recorded."""
+    from .retention import purge
+
+    result = purge(run.settings, run.run_id)
+    log.info("retention: %s", result)
+    return result
+
+
 def run_nightly(run: Run) -> dict:
     """Every step in DAG order, without Airflow (tests, benchmarks, the CLI); stops at the first failure."""
     from .entities import SOURCE_ORDER

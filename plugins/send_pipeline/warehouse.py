@@ -6,7 +6,9 @@ Table and column names come only from the code's own model, never from data.
 """
 from __future__ import annotations
 
+import os
 import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -41,21 +43,50 @@ def split_statements(sql: str) -> list[str]:
     return [s.strip() for s in body.split(";") if s.strip()]
 
 
+LOCK_WAIT_SECONDS = 600  # how long a DuckDB writer waits for another process to release the file
+
+
 class Warehouse:
-    def __init__(self, url: str):
+    def __init__(self, url: str, lock_wait: float = LOCK_WAIT_SECONDS):
         self.url = url
+        self.lock_wait = lock_wait
         kwargs = {"poolclass": sa.pool.NullPool} if url.startswith("duckdb") else {"pool_pre_ping": True}
-        if url.startswith("duckdb:///"):
-            Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(url.removeprefix("duckdb:///")) if url.startswith("duckdb:///") else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, **kwargs)
         self.dialect = self.engine.dialect.name  # 'duckdb' | 'postgresql'
+        if self.path is not None:
+            sa.event.listen(self.engine, "connect", self._owner_only)
+
+    def _owner_only(self, *_args) -> None:
+        """The embedded warehouse holds personal data (core schema): owner-only, like the landing."""
+        if self.path is not None and self.path.exists():
+            os.chmod(self.path, 0o600)
+
+    def connect(self) -> sa.Connection:
+        """A connection; on DuckDB, wait (with back-off) while another process holds the file lock.
+
+        The DAGs' one-slot `send_warehouse` pool already serialises writers; this covers anything
+        outside Airflow (a CLI run, an analyst's session) so it queues instead of failing at once.
+        """
+        deadline = time.monotonic() + self.lock_wait
+        delay = 0.2
+        while True:
+            try:
+                return self.engine.connect()
+            except Exception as exc:  # duckdb raises IOException "Could not set lock on file"
+                if self.dialect != "duckdb" or "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def dispose(self) -> None:
         self.engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
-        with self.engine.begin() as conn:
+        with self.connect() as conn, conn.begin():
             if self.dialect == "postgresql":
                 # Writers queue on one advisory lock rather than deadlock (see DAG pool for DuckDB).
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242)")
@@ -124,16 +155,16 @@ class Warehouse:
         conn.exec_driver_sql(f"DROP TABLE {stage}")
 
     def frame(self, sql: str, params: dict | None = None) -> pd.DataFrame:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             result = conn.execute(sa.text(sql), params or {})
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     def scalar(self, sql: str, params: dict | None = None):
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return conn.execute(sa.text(sql), params or {}).scalar()
 
     def column_values(self, table: str, column: str) -> set:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             rows = conn.exec_driver_sql(f"SELECT DISTINCT {ident(column)} FROM {ident(table)} WHERE {ident(column)} IS NOT NULL")
             return {r[0] for r in rows}
 

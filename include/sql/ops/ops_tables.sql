@@ -64,3 +64,13 @@ CREATE TABLE IF NOT EXISTS ops.open_quarantine (
     record_key  VARCHAR NOT NULL,
     run_id      VARCHAR NOT NULL
 );
+
+-- What the retention task deleted: raw landing partitions and run quality folders past retention.
+CREATE TABLE IF NOT EXISTS ops.purge_log (
+    run_id      VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,   -- landing | quality
+    path        VARCHAR NOT NULL,
+    bytes       BIGINT,
+    created_at  TIMESTAMP,
+    purged_at   TIMESTAMP
+)
