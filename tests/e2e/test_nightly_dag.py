@@ -1,7 +1,10 @@
 """send_nightly end to end with dag.test() on a small generated LA into DuckDB."""
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -86,3 +89,22 @@ def test_pseudonymised_mart_has_no_personal_data(nightly):
     assert not columns & {"forename", "surname", "upn", "uln", "dob", "postcode", "person_id"}
     keys = wh.frame("SELECT person_key FROM marts.person").person_key
     assert keys.str.fullmatch(r"[0-9a-f]{20}").all() and keys.is_unique
+
+
+def test_logs_carry_no_names_or_identifiers(small_la, airflow_db, tmp_path, monkeypatch):
+    """Run the nightly DAG as an operator does (`airflow dags test`) and search everything it wrote —
+    console output and Airflow's log folder — for every generated name, UPN, ULN and postcode."""
+    point_at(monkeypatch, small_la, tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(DAGS.parent / "plugins")}
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    done = subprocess.run([airflow, "dags", "test", "send_nightly", "2026-02-03"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    logs = done.stdout + done.stderr + "".join(p.read_text(errors="replace") for p in Path(airflow_db).rglob("*.log"))
+    assert done.returncode == 0, logs[-2000:]
+    assert "reconcile_run" in logs and "extract_source" in logs  # the capture really holds the run's logs
+    cms = sqlite3.connect(small_la / "cms.db")
+    people = cms.execute("SELECT forename, surname, upn, uln, postcode FROM cms_person").fetchall()
+    officers = [r[0] for r in cms.execute("SELECT name FROM cms_officer")]
+    needles = {f"{f} {s}" for f, s, *_ in people} | {v for *_, u, l, p in people for v in (u, l, p) if v} | set(officers)
+    found = sorted(n for n in needles if n and n in logs)
+    assert found == [], f"{len(found)} personal values in logs, e.g. {found[:3]}"
