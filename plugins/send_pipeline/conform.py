@@ -57,13 +57,22 @@ class Conformed:
 
 
 def check_columns(entity: Entity, columns: list[str], where: str) -> None:
-    """Stop the source when a required column is missing; match names ignoring case and spaces."""
+    """Stop the source when a required column is missing; match names ignoring case and spaces.
+
+    The message names only columns the contract knows: when a header row is missing, the "columns"
+    are the first data row, and they must not reach a log (they can be a child's name).
+    """
     present = {_norm(c) for c in columns}
     missing = [c.source for c in entity.columns if c.required and _norm(c.source) not in present]
     if missing:
+        known = {_norm(c.source) for c in entity.columns}
+        recognised = [c for c in columns if _norm(c) in known]
+        others = len(columns) - len(recognised)
         raise SourceUnusable(
-            f"{where}: required column(s) {', '.join(repr(m) for m in missing)} missing "
-            f"(found: {', '.join(repr(c) for c in columns[:20])}); the {entity.name} load is stopped"
+            f"{where}: required column(s) {', '.join(repr(m) for m in missing)} missing; "
+            f"recognised: {', '.join(repr(c) for c in recognised) or 'none'}"
+            + (f"; {others} other column(s) not shown (is the header row missing or renamed?)" if others else "")
+            + f"; the {entity.name} load is stopped"
         )
 
 

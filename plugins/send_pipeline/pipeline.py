@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -74,7 +75,9 @@ def validate_source(source: str, run: Run) -> dict:
     from .quality import Validator
 
     wh = run.warehouse()
-    validator = Validator(docs_dir=landing.owner_only_dir(run.quality_dir / "data_docs" / source))
+    docs = None if os.environ.get("SEND_DATA_DOCS", "1") == "0" else landing.owner_only_dir(
+        run.quality_dir / "data_docs" / source)  # SEND_DATA_DOCS=0 skips rendering (results are still saved)
+    validator = Validator(docs_dir=docs)
     accepted_ids: dict[str, set] = {}
     replaced: set[str] = set()
     key_cache: dict[str, set] = {}  # warehouse keys per parent, read once per task
@@ -138,9 +141,15 @@ def validate_source(source: str, run: Run) -> dict:
 
 
 def _check_not_emptied(wh: Warehouse, entity: Entity, manifest: dict) -> None:
-    """A source that was not empty last time and is empty now is broken, not quiet."""
-    empty_now = manifest.get("source_total_rows", manifest["rows"]) == 0 and manifest["mode"] != "unchanged"
-    if not empty_now:
+    """An extract that is empty where it would REPLACE rows the warehouse holds is broken, not quiet.
+
+    Snapshot tables, a CMS table read in full, and a re-sent tracker workbook replace what is there;
+    an empty ledger export deletes nothing (rows upsert by Transaction ID), so it simply loads nothing.
+    """
+    if manifest["mode"] == "unchanged" or manifest.get("source_total_rows", manifest["rows"]) != 0:
+        return
+    replaces = entity.load in ("snapshot", "by_file") or (entity.source == "cms" and manifest["mode"] == "full")
+    if not replaces:
         return
     before = wh.scalar(f"SELECT COUNT(*) FROM {entity.table}")
     if before:

@@ -55,7 +55,7 @@ def test_required_blank_is_quarantined():
 
 def test_missing_required_column_stops_the_source():
     frame = ledger([row()]).drop(columns=["Amount"])
-    with pytest.raises(SourceUnusable, match="'Amount' missing"):
+    with pytest.raises(SourceUnusable, match=r"'Amount' missing; recognised: 'Transaction ID'"):
         conform(ENTITIES["ledger_line"], frame)
 
 

@@ -1,0 +1,350 @@
+"""The bad-input corpus: 74 cases across every source, each with its expected outcome.
+
+Every case ends either with rows quarantined (or warned) with a precise reason, or with the source
+stopped by a SourceUnusable message saying what is wrong — never a bare traceback, never silent loss —
+and rows in = loaded + quarantined holds whenever anything loads. A stopped source leaves its tables
+exactly as they were.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import sqlite3
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tests.helpers import point_at
+
+AS_AT = date(2026, 2, 1)
+LEDGER_HEADER = ["Transaction ID", "Posting Date", "Financial Year", "Cost Centre", "Account Code",
+                 "Account Description", "Supplier", "URN", "CMS ID", "Band", "Description", "Amount"]
+TRACKER_HEADER = ["CMS ID", "Child Name", "School URN", "School", "Coordinator", "Review Type", "Review Due",
+                  "Meeting Date", "Paperwork Received", "Decision Date", "Outcome", "Draft Amended Plan Issued",
+                  "Final Amended Plan Issued", "Notes"]
+TRICKY_NAME = 'O\'Brien & <Sons> "Zoë" 🙂 \u05e9\u05dc\u05d5\u05dd'  # quotes, &, <, emoji, right-to-left
+
+
+@dataclass
+class Base:
+    la: Path
+    work: Path
+    person_ids: list[int]
+    urn: int
+
+
+@dataclass
+class Case:
+    id: str
+    source: str
+    mutate: Callable[[Path, Base], None]
+    outcome: str  # stopped | quarantined | warned | loaded
+    expect: str = ""  # substring of the stop message or of the quarantine/warning reason or column
+    count: int | None = None  # rows quarantined/warned (None: at least one)
+    loaded: int | None = None
+    full_refresh: bool = field(default=False)
+
+
+# --- builders ------------------------------------------------------------------------------------
+def ledger_rows(base: Base, n=3, **overrides) -> list[dict]:
+    rows = []
+    for i in range(n):
+        row = {"Transaction ID": f"BAD{i}", "Posting Date": "15/05/2024", "Financial Year": "2024/25",
+               "Cost Centre": "SEND01", "Account Code": "5101",
+               "Account Description": "High needs top-up \u2013 mainstream (banded funding)", "Supplier": "A School",
+               "URN": str(base.urn), "CMS ID": str(base.person_ids[i]), "Band": "M2", "Description": "Top-up",
+               "Amount": "\u00a31,484.67"}
+        row.update({k: v for k, v in overrides.items() if k in LEDGER_HEADER})
+        rows.append(row)
+    return rows
+
+
+def write_ledger(la: Path, rows, header=LEDGER_HEADER, encoding="cp1252", bom=False, name="finance_ledger_20990101.csv"):
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(h, "") for h in header] if isinstance(row, dict) else row)
+    data = buf.getvalue().encode(encoding)
+    (la / "inbox" / name).write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+
+
+def ledger(**kw):
+    def mutate(la, base):
+        rows = ledger_rows(base)
+        for i, changes in kw.get("rows", {}).items():
+            rows[i].update(changes)
+        rows += kw.get("extra", [])
+        if kw.get("repeat_first"):
+            rows.append(dict(rows[0]))
+        header = kw.get("header", LEDGER_HEADER)
+        if "rename" in kw:
+            header = [kw["rename"].get(h, h) for h in header]
+            rows = [{kw["rename"].get(k, k): v for k, v in r.items()} for r in rows]
+        write_ledger(la, rows, header=header, encoding=kw.get("encoding", "cp1252"), bom=kw.get("bom", False))
+    return mutate
+
+
+def tracker_rows(base: Base, n=3) -> list[list]:
+    return [[base.person_ids[i], "A Child", base.urn, "A School", "Ann Officer", "Annual", "01/10/2024",
+             "10/10/2024", "20/10/2024", "01/11/2024", "Maintain", None, None, None] for i in range(n)]
+
+
+def write_tracker(la: Path, rows, header=TRACKER_HEADER, sheet="Reviews", after=None):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    if header:
+        ws.append(header)
+    for row in rows:
+        ws.append(row)
+    if after:
+        after(ws)
+    book.save(la / "inbox" / "annual_reviews_2099-00.xlsx")
+
+
+def tracker(changes=None, header=TRACKER_HEADER, sheet="Reviews", extra=None, after=None):
+    def mutate(la, base):
+        rows = tracker_rows(base)
+        for (i, col), value in (changes or {}).items():
+            rows[i][TRACKER_HEADER.index(col)] = value(base) if callable(value) else value
+        write_tracker(la, rows + (extra(base) if extra else []), header=header, sheet=sheet, after=after)
+    return mutate
+
+
+def cms(sql: str | list[str]):
+    def mutate(la, base):
+        with sqlite3.connect(la / "cms.db") as db:
+            for statement in [sql] if isinstance(sql, str) else sql:
+                db.execute(statement.format(p=base.person_ids[0], urn=base.urn))
+    return mutate
+
+
+def gias(edit):
+    def mutate(la, base):
+        src = sorted((la / "inbox").glob("edubasealldata*.csv"))[-1]
+        rows = list(csv.reader(io.StringIO(src.read_bytes().decode("cp1252"))))
+        rows = edit(rows)
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(rows)
+        (la / "inbox" / "edubasealldata20991231.csv").write_bytes(buf.getvalue().encode("cp1252"))
+    return mutate
+
+
+def banding(edit):
+    def mutate(la, base):
+        path = la / "inbox" / "banding_rates.csv"
+        rows = list(csv.reader(io.StringIO(path.read_text())))
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(edit(rows))
+        path.write_text(buf.getvalue())
+    return mutate
+
+
+def raw_bytes(name: str, data: bytes):
+    def mutate(la, base):
+        (la / "inbox" / name).write_bytes(data)
+    return mutate
+
+
+def _zip_without(table: str):
+    def mutate(la, base):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("data/caseload.csv", "time_period,time_identifier,geographic_level\n2024,Calendar year,National\n")
+        (la / "inbox" / "education-health-and-care-plans_2099.zip").write_bytes(buf.getvalue())
+    return mutate
+
+
+def _col(rows, name):
+    return rows[0].index(name)
+
+
+def _drop_col(rows, name):
+    i = _col(rows, name)
+    return [r[:i] + r[i + 1:] for r in rows]
+
+
+def _set(rows, name, value, row=1):
+    rows[row][_col(rows, name)] = value
+    return rows
+
+
+def _merge(ws):
+    ws.merge_cells("E2:E3")
+
+
+def _formula(ws):
+    ws["G2"] = "=H2-10"
+
+
+def _hide(ws):
+    ws.row_dimensions[3].hidden = True
+
+
+P = "INSERT INTO cms_person (person_id, upn, uln, upn_unknown_reason, forename, surname, dob, sex, ethnicity, postcode, updated_at) VALUES "
+R = "INSERT INTO cms_request (request_id, person_id, received_date, request_source, rya, decision, decision_date, exported_to_la, mediation, tribunal, updated_at) VALUES "
+
+CASES = [
+    # --- finance ledger (Windows-1252 CSV) ---------------------------------------------------------
+    Case("ledger-missing-column", "ledger", ledger(header=[h for h in LEDGER_HEADER if h != "Amount"]), "stopped", "'Amount' missing"),
+    Case("ledger-renamed-column", "ledger", ledger(rename={"Amount": "Amt"}), "stopped", "'Amount' missing"),
+    Case("ledger-extra-column", "ledger", ledger(header=LEDGER_HEADER + ["Approver"]), "loaded", loaded=3),
+    Case("ledger-reordered-columns", "ledger", ledger(header=list(reversed(LEDGER_HEADER))), "loaded", loaded=3),
+    Case("ledger-empty-file", "ledger", raw_bytes("finance_ledger_20990101.csv", b""), "stopped", "empty"),
+    Case("ledger-header-only", "ledger", raw_bytes("finance_ledger_20990101.csv", ",".join(LEDGER_HEADER).encode() + b"\r\n"), "loaded", loaded=0),
+    Case("ledger-truncated", "ledger", ledger(extra=[["BAD9", "15/05/20"]]), "quarantined", "fields", 1, loaded=3),
+    Case("ledger-utf8-bom", "ledger", ledger(encoding="utf-8", bom=True), "loaded", loaded=3),
+    Case("ledger-utf8-no-bom", "ledger", ledger(encoding="utf-8"), "loaded", loaded=3),
+    Case("ledger-cp1252", "ledger", ledger(rows={0: {"Supplier": "Caf\u00e9 \u2013 Ltd"}}), "loaded", loaded=3),
+    Case("ledger-stray-byte", "ledger", raw_bytes("finance_ledger_20990101.csv", b"Transaction ID,Amount\r\nT1,\x81\r\n"), "stopped", "neither UTF-8"),
+    Case("ledger-amount-spaces-commas", "ledger", ledger(rows={0: {"Amount": "\u00a3 1,234.56"}, 1: {"Amount": "1234.56"}}), "loaded", loaded=3),
+    Case("ledger-amount-credits", "ledger", ledger(rows={0: {"Amount": "(120.00)"}, 1: {"Amount": "-\u00a3120.00"}}), "loaded", loaded=3),
+    Case("ledger-amount-text", "ledger", ledger(rows={0: {"Amount": "twelve pounds"}}), "quarantined", "not money", 1, loaded=2),
+    Case("ledger-amount-letter-o", "ledger", ledger(rows={0: {"Amount": "\u00a31,2O0.00"}}), "quarantined", "not money", 1, loaded=2),
+    Case("ledger-amount-huge", "ledger", ledger(rows={0: {"Amount": "\u00a32,000,000.00"}}), "quarantined", "amount", 1, loaded=2),
+    Case("ledger-date-future", "ledger", ledger(rows={0: {"Posting Date": "15/05/2099", "Financial Year": "2099/00"}}), "quarantined", "posting_date", 1, loaded=2),
+    Case("ledger-date-31-feb", "ledger", ledger(rows={0: {"Posting Date": "31/02/2024"}}), "quarantined", "not a real date", 1, loaded=2),
+    Case("ledger-date-us-order", "ledger", ledger(rows={0: {"Posting Date": "05/31/2024"}}), "quarantined", "month/day", 1, loaded=2),
+    Case("ledger-exact-duplicate", "ledger", ledger(repeat_first=True), "quarantined", "exact duplicate", 1, loaded=3),
+    Case("ledger-conflicting-duplicate", "ledger", ledger(rows={1: {"Transaction ID": "BAD0", "Amount": "\u00a31.00"}}), "quarantined", "transaction_id", 2, loaded=1),
+    Case("ledger-unknown-urn", "ledger", ledger(rows={0: {"URN": "999999"}}), "warned", "urn", 1, loaded=3),
+    Case("ledger-account-code-outside-set", "ledger", ledger(rows={0: {"Account Code": "9999"}}), "warned", "account_code", 1, loaded=3),
+    Case("ledger-year-disagrees-with-date", "ledger", ledger(rows={0: {"Financial Year": "2023/24"}}), "warned", "financial_year", 1, loaded=3),
+    Case("ledger-bad-financial-year", "ledger", ledger(rows={0: {"Financial Year": "2024/26"}}), "quarantined", "Financial Year", 1, loaded=2),
+    # --- annual review tracker (xlsx typed by people) -----------------------------------------------
+    Case("tracker-sheet-renamed", "reviews", tracker(sheet="Sheet1"), "stopped", "no sheet named 'Reviews'"),
+    Case("tracker-missing-column", "reviews", tracker(header=["Person"] + TRACKER_HEADER[1:]), "stopped", "'CMS ID' missing"),
+    Case("tracker-merged-cells", "reviews", tracker(after=_merge), "loaded", loaded=3),
+    Case("tracker-formula", "reviews", tracker(after=_formula), "loaded", loaded=3),
+    Case("tracker-hidden-row", "reviews", tracker(after=_hide), "loaded", loaded=3),
+    Case("tracker-excel-serial-number", "reviews", tracker({(0, "Meeting Date"): 45575}), "loaded", loaded=3),
+    Case("tracker-real-date-cells", "reviews", tracker({(0, "Meeting Date"): date(2024, 10, 10)}), "loaded", loaded=3),
+    Case("tracker-tbc-and-na", "reviews", tracker({(0, "Decision Date"): "TBC", (1, "Paperwork Received"): "n/a"}), "loaded", loaded=3),
+    Case("tracker-31-feb", "reviews", tracker({(0, "Meeting Date"): "31/02/2024"}), "quarantined", "not a real date", 1, loaded=2),
+    Case("tracker-us-order", "reviews", tracker({(0, "Meeting Date"): "10/31/2024"}), "quarantined", "month/day", 1, loaded=2),
+    Case("tracker-meeting-after-decision", "reviews", tracker({(0, "Decision Date"): "01/10/2024"}), "quarantined", "decision_date", 1, loaded=2),
+    Case("tracker-paperwork-before-meeting", "reviews", tracker({(0, "Paperwork Received"): "01/10/2024"}), "quarantined", "paperwork_received_date", 1, loaded=2),
+    Case("tracker-meeting-far-future", "reviews", tracker({(0, "Meeting Date"): "10/10/2099", (0, "Paperwork Received"): None, (0, "Decision Date"): None}), "quarantined", "meeting_date", 1, loaded=2),
+    Case("tracker-orphan-cms-id", "reviews", tracker({(0, "CMS ID"): 999999}), "quarantined", "person_id", 1, loaded=2),
+    Case("tracker-cms-id-text", "reviews", tracker({(0, "CMS ID"): "abc"}), "quarantined", "CMS ID", 1, loaded=2),
+    Case("tracker-review-type-typo", "reviews", tracker({(0, "Review Type"): "Annnual"}), "quarantined", "review_type", 1, loaded=2),
+    Case("tracker-review-type-spacing", "reviews", tracker({(0, "Review Type"): "  phase   transfer "}), "loaded", loaded=3),
+    Case("tracker-duplicate-row", "reviews", tracker(extra=lambda b: tracker_rows(b)[:1]), "quarantined", "exact duplicate", 1, loaded=3),
+    Case("tracker-unknown-urn", "reviews", tracker({(0, "School URN"): 999999}), "warned", "school_urn", 1, loaded=3),
+    Case("tracker-tricky-names", "reviews", tracker({(0, "Child Name"): TRICKY_NAME, (1, "Notes"): TRICKY_NAME}), "loaded", loaded=3),
+    Case("tracker-not-a-workbook", "reviews", raw_bytes("annual_reviews_2099-00.xlsx", b"this is not a workbook"), "stopped", "not a readable"),
+    Case("tracker-empty-sheet", "reviews", lambda la, b: write_tracker(la, [], header=[]), "stopped", "empty"),
+    Case("tracker-header-row-missing", "reviews", lambda la, b: write_tracker(la, tracker_rows(b), header=[]), "stopped", "is the header row missing"),
+    # --- case management system ---------------------------------------------------------------------
+    Case("cms-table-missing", "cms", cms("DROP TABLE cms_need"), "stopped", "cms_need is missing", full_refresh=True),
+    Case("cms-column-missing", "cms", cms("ALTER TABLE cms_request DROP COLUMN decision"), "stopped", "'decision' missing", full_refresh=True),
+    Case("cms-extra-column", "cms", cms("ALTER TABLE cms_person ADD COLUMN nickname TEXT"), "loaded", full_refresh=True),
+    Case("cms-emptied-table", "cms", cms("DELETE FROM cms_need"), "stopped", "extract is empty", full_refresh=True),
+    Case("cms-need-code-outside-set", "cms", cms("UPDATE cms_need SET need_code = 'XYZ' WHERE rowid = 1"), "quarantined", "need_code", 1, full_refresh=True),
+    Case("cms-sex-outside-set", "cms", cms("UPDATE cms_person SET sex = 'U' WHERE person_id = {p}"), "warned", "sex", 1, full_refresh=True),
+    Case("cms-upn-check-letter", "cms", cms("UPDATE cms_person SET upn = 'R247962919251' WHERE person_id = {p}"), "warned", "upn_problem", 1, full_refresh=True),
+    Case("cms-uln-check-digit", "cms", cms("UPDATE cms_person SET uln = '1234567898' WHERE person_id = {p}"), "warned", "uln_problem", 1, full_refresh=True),
+    Case("cms-dob-future", "cms", cms(P + "(990001, NULL, NULL, 'UN1', 'A', 'B', '2099-01-01', 'F', 'WBRI', 'CV1 2AB', '2026-01-01 10:00:00')"), "quarantined", "dob", 1, full_refresh=True),
+    Case("cms-decision-before-received", "cms", cms(R + "(990001, {p}, '2024-03-01', 1, 0, 'Y', '2024-02-01', NULL, 0, 0, '2026-01-01 10:00:00')"), "quarantined", "decision_date", 1, full_refresh=True),
+    Case("cms-orphan-request", "cms", cms(R + "(990002, 999999, '2024-03-01', 1, 0, NULL, NULL, NULL, 0, 0, '2026-01-01 10:00:00')"), "quarantined", "person_id", 1, full_refresh=True),
+    Case("cms-text-in-number", "cms", cms(R + "(990003, {p}, '2024-03-01', 'two', 0, NULL, NULL, NULL, 0, 0, '2026-01-01 10:00:00')"), "quarantined", "request_source", 1, full_refresh=True),
+    Case("cms-impossible-date", "cms", cms(R + "(990004, {p}, '2024-02-31', 1, 0, NULL, NULL, NULL, 0, 0, '2026-01-01 10:00:00')"), "quarantined", "not a real date", 1, full_refresh=True),
+    Case("cms-unknown-urn", "cms", cms("UPDATE cms_placement SET urn = 999999 WHERE rowid = (SELECT MIN(rowid) FROM cms_placement WHERE urn IS NOT NULL)"), "quarantined", "urn", 1, full_refresh=True),
+    Case("cms-cease-reason-outside-set", "cms", cms("UPDATE cms_plan SET cease_reason = 12 WHERE plan_id = (SELECT MIN(plan_id) FROM cms_plan WHERE cease_date IS NOT NULL)"), "quarantined", "cease_reason", full_refresh=True),
+    Case("cms-tricky-names", "cms", cms(f"UPDATE cms_person SET forename = '{TRICKY_NAME.replace(chr(39), chr(39) * 2)}' WHERE person_id = {{p}}"), "loaded", full_refresh=True),
+    # --- GIAS, banding rates, DfE release ------------------------------------------------------------
+    Case("gias-missing-urn-column", "schools", gias(lambda r: _drop_col(r, "URN")), "stopped", "'URN' missing"),
+    Case("gias-urn-not-a-number", "schools", gias(lambda r: _set(r, "URN", "12A456")), "quarantined", "URN", 1),
+    Case("gias-duplicate-urn", "schools", gias(lambda r: _set(r, "URN", r[2][_col(r, "URN")])), "quarantined", "urn", 2),
+    Case("gias-empty-file", "schools", raw_bytes("edubasealldata20991231.csv", b""), "stopped", "empty"),
+    Case("banding-amount-text", "banding", banding(lambda r: _set(r, "annual_amount", "lots")), "quarantined", "annual_amount", 1),
+    Case("banding-missing-date", "banding", banding(lambda r: _set(r, "effective_from", "")), "quarantined", "required", 1),
+    Case("banding-negative-amount", "banding", banding(lambda r: _set(r, "annual_amount", "-5")), "quarantined", "annual_amount", 1),
+    Case("stats-not-a-zip", "stats", raw_bytes("education-health-and-care-plans_2099.zip", b"not a zip"), "stopped", "not a readable zip"),
+    Case("stats-table-missing", "stats", _zip_without("timeliness_20_week"), "stopped", "lacks"),
+]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Base:
+    from send_pipeline.pipeline import Run, run_nightly
+    from send_pipeline.settings import Settings
+    from send_pipeline.synth import generate
+
+    root = tmp_path_factory.mktemp("corpus")
+    la = root / "la"
+    generate(la, seed=5, scale=0.02, defects=0.0, until=date(2026, 1, 31))
+    (next((la / "inbox").glob("education-health-and-care-plans_*.zip"))).unlink()  # not needed by most cases
+    with pytest.MonkeyPatch.context() as mp:
+        point_at(mp, la, root / "work")
+        mp.setenv("SEND_DATA_DOCS", "0")
+        run_nightly(Run(Settings.resolve(), "base", AS_AT))
+    with sqlite3.connect(la / "cms.db") as db:
+        people = [r[0] for r in db.execute("SELECT person_id FROM cms_person ORDER BY person_id LIMIT 3")]
+        urn = db.execute("SELECT urn FROM cms_placement WHERE urn IS NOT NULL LIMIT 1").fetchone()[0]
+    return Base(la, root / "work", people, urn)
+
+
+def test_the_corpus_has_at_least_50_cases_across_every_source():
+    assert len(CASES) >= 50 and len({c.id for c in CASES}) == len(CASES)
+    assert {c.source for c in CASES} == {"ledger", "reviews", "cms", "schools", "banding", "stats"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_input(case: Case, base: Base, tmp_path, monkeypatch):
+    from send_pipeline import pipeline
+    from send_pipeline.entities import SOURCES
+    from send_pipeline.readers import SourceUnusable
+    from send_pipeline.settings import Settings
+    from send_pipeline.warehouse import Warehouse
+
+    la, work = tmp_path / "la", tmp_path / "work"
+    shutil.copytree(base.la, la)
+    shutil.copytree(base.work, work)
+    point_at(monkeypatch, la, work)
+    monkeypatch.setenv("SEND_DATA_DOCS", "0")
+    case.mutate(la, base)
+    run = pipeline.Run(Settings.resolve(), "case", AS_AT, full_refresh=case.full_refresh)
+    wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")
+    tables = [e.table for e in SOURCES.get(case.source, [])]
+    before = {t: wh.scalar(f"SELECT COUNT(*) FROM {t}") for t in tables}
+    try:
+        pipeline.extract_source(case.source, run)
+        pipeline.validate_source(case.source, run)
+        summary = pipeline.load_source(case.source, run)
+    except SourceUnusable as exc:
+        assert case.outcome == "stopped", f"stopped unexpectedly: {exc}"
+        assert case.expect in str(exc)
+        assert "A Child" not in str(exc) and TRICKY_NAME not in str(exc)  # messages carry no personal data
+        assert {t: wh.scalar(f"SELECT COUNT(*) FROM {t}") for t in tables} == before  # left as it was
+        return
+    finally:
+        wh.dispose()
+    assert case.outcome != "stopped", f"expected the source to stop ({case.expect}); it loaded {summary}"
+    wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")
+    log = wh.frame("SELECT * FROM ops.run_log WHERE run_id = 'case'")
+    assert (log.rows_extracted == log.rows_loaded + log.rows_quarantined).all()  # nothing lost
+    if case.loaded is not None:
+        assert int(log.rows_loaded.sum()) == case.loaded
+    if case.outcome in ("quarantined", "warned"):
+        table = "ops.quarantine" if case.outcome == "quarantined" else "ops.quality_warning"
+        found = wh.frame(f"SELECT reason, column_name, source_file, source_row FROM {table} WHERE run_id = 'case'")
+        hits = found[found.reason.str.contains(case.expect, regex=False)
+                     | found.column_name.fillna("").str.contains(case.expect, regex=False)]
+        assert len(hits) >= 1, f"no {case.outcome} row mentions {case.expect!r}: {found.reason.tolist()[:5]}"
+        if case.count is not None:
+            assert len(hits) == case.count
+        assert hits.source_file.notna().all() and hits.source_row.notna().all()  # which file, which row
+    else:
+        assert wh.scalar("SELECT COUNT(*) FROM ops.quarantine WHERE run_id = 'case'") == 0
+    if case.id == "cms-tricky-names":  # stored exactly as typed, ready to be escaped in the SEN2 XML
+        assert wh.scalar(f"SELECT forename FROM core.person WHERE person_id = {base.person_ids[0]}") == TRICKY_NAME
+    wh.dispose()
