@@ -50,7 +50,6 @@ class Settings:
     pseudonym_secret: bytes = field(repr=False)
     retention_days: int = 400
     paperwork_days: int = 15  # the LA's annual-review paperwork standard (regulations: 14)
-    quarantine_alert_share: float = 0.05
 
     @property
     def dialect(self) -> str:
@@ -94,7 +93,6 @@ class Settings:
             pseudonym_secret=_secret_from(secret),
             retention_days=int(setting("SEND_RETENTION_DAYS") or 400),
             paperwork_days=int(setting("SEND_PAPERWORK_DAYS") or 15),
-            quarantine_alert_share=float(setting("SEND_QUARANTINE_ALERT_SHARE") or 0.05),
         )
 
 
