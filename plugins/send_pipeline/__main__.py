@@ -1,0 +1,49 @@
+"""Command line for operators, without the scheduler (same code the DAG tasks call).
+
+    python -m send_pipeline nightly [--as-at 2026-02-01] [--run-id ID] [--full-refresh]
+    python -m send_pipeline source cms [--as-at ...]      # extract, validate, load one source
+    python -m send_pipeline marts [--as-at ...]           # rebuild staging + marts
+    python -m send_pipeline purge                         # apply the retention period
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from datetime import date, datetime, timezone
+
+from . import pipeline
+from .entities import SOURCE_ORDER
+from .settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m send_pipeline", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["nightly", "source", "marts", "purge"])
+    parser.add_argument("source", nargs="?", choices=SOURCE_ORDER)
+    parser.add_argument("--as-at", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--run-id", default=None, help="default: cli__<timestamp>")
+    parser.add_argument("--full-refresh", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_id = args.run_id or f"cli__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+    run = pipeline.Run(Settings.resolve(), run_id, args.as_at, args.full_refresh)
+    if args.command == "nightly":
+        result = pipeline.run_nightly(run)
+        print(result["summary"]["summary"])
+        return 0
+    if args.command == "source":
+        if not args.source:
+            parser.error("name the source: " + ", ".join(SOURCE_ORDER))
+        for step in (pipeline.extract_source, pipeline.validate_source, pipeline.load_source):
+            result = step(args.source, run)
+        print(json.dumps(result, indent=1, default=str))
+        return 0
+    result = pipeline.build_marts(run) if args.command == "marts" else pipeline.purge_expired(run)
+    print(json.dumps(result, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
