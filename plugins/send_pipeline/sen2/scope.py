@@ -1,0 +1,441 @@
+"""Who and what goes into the return (spec §2), as canonical tables ready for the writer.
+
+The canonical tables carry the XML element names as columns, every value already formatted as the text
+the XML will hold (missing = element omitted), plus keys: `person_seq` / `request_seq` (document order) and
+the CMS ids the validation report names records by (`person_id`, `request_id`, `assessment_id`,
+`plan_id`, `placement_id`). The reader produces the same tables from a file (without the ids).
+
+Scope, as at the census (reference) day C, for the collection period P0..P1 (the previous calendar year):
+1. every plan held on C (start, or transfer-in, on or before C; not ceased on or before C) with its full
+   chain: Requests → Assessment → NamedPlan → ActivePlans. Decisions before P0 are reported as `H`
+   (historical); a plan transferred in from another LA has no request here, so it gets a Requests
+   record with outcome `H` and an Assessment with outcome `H` (spec §2: transfers in are historical);
+2. every plan that ceased in the period (NamedPlan with CeaseDate and CeaseReason, no ActivePlans);
+3. every request received in the period, with its outcome as known on C;
+4. every request decided, and every assessment completed, in the period (received earlier);
+5. ongoing work at the end of the period: requests received by P1 whose decision (`A`) or assessment
+   (`A`, or `Y` with no date = decided to issue, plan not issued yet) was still open on C;
+6. exports: a request of a child who moved away carries `Exported` and nothing below it (spec §5.3.6).
+Events dated after C have not happened yet as far as the return is concerned.
+
+Choices where the spec is UNVERIFIED (each marked in the code below):
+- ReceivedDate is kept for `H` requests when the CMS has it (the guide says "not required", and the
+  20-week measure of plans issued in the period needs it);
+- an assessment still open whose draft plan was issued on or before C is reported `Y` without a date
+  (the draft is issued once the LA has decided to issue);
+- review items come from the review tracker: the latest review meeting on or before C since the plan
+  started (any review type); PhaseTransferDueDate is the statutory deadline (15 February, or 31 March for
+  a Year 11 → post-16 transfer) of a phase-transfer review held in the current academic year.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from . import data
+from .calendar import Period
+
+DATE_COLS = {
+    "person": ["dob"], "request": ["received_date", "decision_date"],
+    "assessment": ["outcome_date", "draft_plan_date"],
+    "plan": ["start_date", "transfer_in_date", "cease_date"], "placement": ["entry_date", "leaving_date"],
+    "need": ["recorded_date"],
+    "review": ["due_date", "meeting_date", "decision_date", "draft_amended_date", "final_amended_date"],
+}
+INT_COLS = {
+    "person": ["person_id"], "request": ["request_id", "person_id", "request_source", "rya", "mediation", "tribunal"],
+    "assessment": ["assessment_id", "request_id", "week20_exception", "mediation", "tribunal", "other_mediation",
+                   "other_tribunal"],
+    "plan": ["plan_id", "person_id", "assessment_id", "cease_reason", "personal_budget", "organised_arrangements"],
+    "placement": ["placement_id", "plan_id", "urn", "placement_rank", "sen_unit", "resourced_provision", "named_in_plan"],
+    "need": ["plan_id", "need_rank"], "review": ["person_id"], "school": ["urn"],
+}
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # canonical text: Arrow strings, NaN = omitted
+REVIEW_OUTCOME = {"maintain": "M", "amend": "A", "cease": "C"}
+# characters XML 1.0 cannot carry (control characters, surrogates, U+FFFE/U+FFFF)
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass
+class Scope:
+    tables: dict[str, pd.DataFrame]
+    sanitised: int  # text values that lost characters XML cannot carry
+
+
+# ------------------------------------------------------------------------------------------ load
+def load(wh, period: Period) -> dict[str, pd.DataFrame]:
+    params = {"census": period.census}
+    with data.Session(wh) as session:
+        core = {name: session.read(name, params) for name in
+                ("person", "request", "assessment", "plan", "placement", "need", "review", "school")}
+    return normalise(core)
+
+
+def normalise(core: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Same dtypes whatever the engine: dates as datetime64, integers as Int64, text as object."""
+    out = {}
+    for name, frame in core.items():
+        frame = frame.copy()
+        for col in DATE_COLS.get(name, []):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col], errors="coerce").astype("datetime64[ns]")
+        for col in INT_COLS.get(name, []):
+            if col in frame:
+                frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+        out[name] = frame
+    return out
+
+
+# ------------------------------------------------------------------------------------------ formatting
+def _ts(d: date) -> pd.Timestamp:
+    return pd.Timestamp(d)
+
+
+def fmt_date(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, errors="coerce").dt.strftime("%Y-%m-%d").astype(TEXT)
+
+
+def fmt_int(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype("Int64").astype(TEXT)
+
+
+_XML_ILLEGAL_RE2 = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"  # (valid UTF-8 holds no surrogates)
+
+
+def fmt_text(s: pd.Series, counter: list | None = None) -> pd.Series:
+    """Trimmed text; blank → missing; characters XML cannot carry are removed (and counted)."""
+    if isinstance(s.dtype, pd.StringDtype):  # Arrow strings: vectorised
+        bad = s.str.contains(_XML_ILLEGAL_RE2, regex=True).fillna(False).astype(bool)
+        if bad.any():
+            if counter is not None:
+                counter.extend([1] * int(bad.sum()))
+            s = s.str.replace(_XML_ILLEGAL_RE2, "", regex=True)
+        t = s.str.strip().astype(TEXT)
+        return t.where(t != "")
+    out = []
+    for v in s.tolist():
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            out.append(None)
+            continue
+        v = v if v.__class__ is str else str(v)
+        if _XML_ILLEGAL.search(v):
+            v = _XML_ILLEGAL.sub("", v)
+            if counter is not None:
+                counter.append(1)
+        out.append(v.strip() or None)
+    return pd.Series(out, index=s.index, dtype=TEXT)
+
+
+def fmt_code(s: pd.Series) -> pd.Series:
+    return fmt_text(s).str.upper()
+
+
+def _when(mask, values: pd.Series) -> pd.Series:
+    mask = pd.Series(np.asarray(mask, dtype=bool), index=values.index) if not isinstance(mask, pd.Series) \
+        else mask.fillna(False).astype(bool)
+    return values.where(mask)
+
+
+def _frame(columns: dict) -> pd.DataFrame:
+    """A canonical table from Series (sharing one index) and arrays, numbered from 0."""
+    return pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else pd.Series(v))
+                         for k, v in columns.items()})
+
+
+# ------------------------------------------------------------------------------------------ select
+def select(core: dict[str, pd.DataFrame], period: Period) -> Scope:
+    C, P0, P1 = _ts(period.census), _ts(period.start), _ts(period.end)
+    person, request, assessment = core["person"], core["request"], core["assessment"]
+    plan, placement, need, review = core["plan"], core["placement"], core["need"], core["review"]
+
+    # ---- plans: held on C, ceased in the period
+    plan = plan[plan["person_id"].isin(person["person_id"])].copy()
+    local_start = plan["transfer_in_date"].fillna(plan["start_date"])
+    plan["local_start"] = local_start
+    plan["ceased_by_census"] = plan["cease_date"].notna() & (plan["cease_date"] <= C)
+    plan["held"] = (local_start <= C) & (plan["start_date"] <= C) & ~plan["ceased_by_census"]
+    plan["ceased_in_period"] = plan["cease_date"].between(P0, P1) & (local_start <= plan["cease_date"])
+    plan["relevant"] = plan["held"] | plan["ceased_in_period"]
+
+    # ---- assessments: one per request (the latest id)
+    assessment = assessment.sort_values("assessment_id").drop_duplicates("request_id", keep="last")
+
+    # ---- requests with their outcomes as known on C
+    req = request[request["person_id"].isin(person["person_id"])].copy()
+    req = req.merge(assessment.add_prefix("a_"), left_on="request_id", right_on="a_request_id", how="left")
+    dec, ddate = req["decision"].astype(object), req["decision_date"]
+    decided = ddate.notna() & (ddate <= C)
+    code = pd.Series("A", index=req.index, dtype=object)
+    code[(dec == "W") & (ddate.isna() | decided)] = "W"
+    # a decision without its date stays a decision (REQ04 asks for the date); a later one is still open
+    yn = dec.isin(["Y", "N"]) & (decided | ddate.isna())
+    code[yn] = dec[yn]
+    code[(dec == "Y") & decided & (ddate < P0)] = "H"
+    req["req_code"] = code
+
+    out, odate, draft = req["a_outcome"].astype(object), req["a_outcome_date"], req["a_draft_plan_date"]
+    done = odate.notna() & (odate <= C)
+    acode = pd.Series("A", index=req.index, dtype=object)
+    # UNVERIFIED: an open assessment whose draft plan went out on or before C has a decision to issue
+    acode[(out != "N") & draft.notna() & (draft <= C)] = "Y"
+    acode[out == "W"] = "W"
+    # Y without a date = decided to issue, not issued yet; N without a date stays N (ASM01 asks for it)
+    known = out.isin(["Y", "N"]) & (done | odate.isna())
+    acode[known] = out[known]
+    acode[(out == "Y") & done & (odate < P0)] = "H"
+    req["ass_code"] = acode
+    req["ass_dated"] = out.isin(["Y", "N"]) & done & (acode != "H")
+
+    # the plan issued from each request's assessment
+    plan_by_ass = plan[plan["assessment_id"].notna()].sort_values("plan_id").drop_duplicates("assessment_id", keep="last")
+    req = req.merge(plan_by_ass[["assessment_id", "plan_id"]].rename(columns={"assessment_id": "a_assessment_id"}),
+                    on="a_assessment_id", how="left")
+    req["plan_relevant"] = req["plan_id"].isin(plan.loc[plan["relevant"], "plan_id"])
+
+    rcv = req["received_date"]
+    in_period = rcv.between(P0, P1)
+    decided_in_period = req["req_code"].isin(["Y", "N"]) & ddate.between(P0, P1)
+    assessed_in_period = req["ass_dated"] & odate.between(P0, P1)
+    open_assessment = req["req_code"].isin(["Y", "H"]) & (req["a_assessment_id"].isna() | (req["ass_code"] == "A")
+                                                          | ((req["ass_code"] == "Y") & ~req["ass_dated"]))
+    ongoing = (req["req_code"] == "A") | open_assessment
+    req["in_scope"] = (rcv <= P1) & (in_period | decided_in_period | assessed_in_period | ongoing | req["plan_relevant"])
+    req = req[req["in_scope"]].copy()
+    req["exported"] = fmt_code(req["exported_to_la"]).notna()
+
+    # ---- plans in scope whose request is not (transfers in, or a request the warehouse does not hold):
+    # reported as a historical chain (RequestOutcome H, AssessmentOutcome H)
+    covered = set(req.loc[req["plan_id"].notna(), "plan_id"].astype(int))
+    orphan_plans = plan[plan["relevant"] & ~plan["plan_id"].isin(covered)].copy()
+    hist = pd.DataFrame({
+        "request_id": pd.array([pd.NA] * len(orphan_plans), dtype="Int64"),
+        "person_id": orphan_plans["person_id"].to_numpy(),
+        "received_date": pd.NaT, "req_code": "H", "ass_code": "H", "ass_dated": False,
+        "plan_id": orphan_plans["plan_id"].to_numpy(), "exported": False,
+        "a_assessment_id": pd.array([pd.NA] * len(orphan_plans), dtype="Int64"),
+        "sort_date": orphan_plans["start_date"].to_numpy(),
+    })
+    req["sort_date"] = req["received_date"]
+    req = pd.concat([req, hist], ignore_index=True) if len(hist) else req.reset_index(drop=True)
+
+    # ---- document order: people by CMS id, requests by date then id
+    req["person_id"] = req["person_id"].astype("Int64")
+    req["request_id"] = req["request_id"].astype("Int64")
+    req["plan_id"] = pd.to_numeric(req["plan_id"], errors="coerce").astype("Int64")
+    req = req.sort_values(["person_id", "sort_date", "request_id", "plan_id"], kind="stable",
+                          na_position="first").reset_index(drop=True)
+    people = person[person["person_id"].isin(req["person_id"])].sort_values("person_id").reset_index(drop=True)
+    people["person_seq"] = np.arange(1, len(people) + 1)
+    req["person_seq"] = req["person_id"].map(dict(zip(people["person_id"], people["person_seq"]))).astype(int)
+    req["request_seq"] = np.arange(1, len(req) + 1)
+
+    sanitised: list = []
+    tables = {
+        "person": _person_table(people, sanitised),
+        "requests": _requests_table(req),
+    }
+    ass_rows = req[req["req_code"].isin(["Y", "H"]) & ~req["exported"]].copy()
+    tables["assessment"] = _assessment_table(ass_rows)
+
+    plans = plan.set_index("plan_id")
+    named = ass_rows[(ass_rows["ass_code"].eq("H") | (ass_rows["ass_code"].eq("Y") & ass_rows["ass_dated"]))
+                     & ass_rows["plan_id"].notna()].copy()
+    named = named.join(plans, on="plan_id", rsuffix="_plan")
+    named = named[named["start_date"].notna()]
+    tables["named_plan"] = _named_plan_table(named, C)
+    tables["plan_detail"] = _plan_detail_table(named, placement, C, sanitised)
+
+    active = named[named["held"].fillna(False).astype(bool)].copy()
+    tables["active_plans"] = _active_plans_table(active, person, review, P0, C)
+    tables["placement_detail"] = _placement_table(active, placement, P0, C, sanitised)
+    tables["sen_need"] = _need_table(active, need)
+    return Scope(tables, len(sanitised))
+
+
+# ------------------------------------------------------------------------------------------ tables
+def _person_table(p: pd.DataFrame, sanitised: list) -> pd.DataFrame:
+    return _frame({
+        "person_seq": p["person_seq"], "person_id": p["person_id"],
+        "Surname": fmt_text(p["surname"], sanitised),
+        "Forename": fmt_text(p["forename"], sanitised),
+        "PersonBirthDate": fmt_date(p["dob"]),
+        "Sex": fmt_code(p["sex"]), "Ethnicity": fmt_code(p["ethnicity"]),
+        "PostCode": fmt_text(p["postcode"], sanitised).str.upper(),
+        "UPN": fmt_code(p["upn"]), "UniqueLearnerNumber": fmt_text(p["uln"]),
+        "UPNunknown": fmt_code(p["upn_unknown_reason"]),
+    })
+
+
+def _requests_table(r: pd.DataFrame) -> pd.DataFrame:
+    code = r["req_code"]
+    not_h = code != "H"
+    yn = code.isin(["Y", "N"])
+    return _frame({
+        "person_seq": r["person_seq"], "request_seq": r["request_seq"],
+        "person_id": r["person_id"], "request_id": r["request_id"],
+        "plan_id": r["plan_id"],
+        # UNVERIFIED: ReceivedDate kept for H requests when known (needed for the 20-week measure)
+        "ReceivedDate": fmt_date(r["received_date"]),
+        "RequestSource": _when(not_h, fmt_int(r["request_source"])),
+        "RYA": _when(not_h, fmt_int(r["rya"])),
+        "RequestOutcomeDate": _when(yn, fmt_date(r["decision_date"])),
+        "RequestOutcome": code,
+        "RequestMediation": _when(yn, fmt_int(r["mediation"])),
+        "RequestTribunal": _when(yn, fmt_int(r["tribunal"])),
+        "Exported": fmt_code(r["exported_to_la"]),
+    })
+
+
+def _assessment_table(a: pd.DataFrame) -> pd.DataFrame:
+    code = a["ass_code"]
+    decided = code.isin(["Y", "N"])
+    dated = a["ass_dated"].fillna(False).astype(bool)
+    return _frame({
+        "person_seq": a["person_seq"], "request_seq": a["request_seq"],
+        "assessment_id": a["a_assessment_id"].astype("Int64"),
+        "AssessmentOutcome": code,
+        "AssessmentOutcomeDate": _when(dated, fmt_date(a["a_outcome_date"])),
+        "AssessmentMediation": _when(decided, fmt_int(a["a_mediation"])),
+        "AssessmentTribunal": _when(decided, fmt_int(a["a_tribunal"])),
+        "OtherMediation": _when(decided, fmt_int(a["a_other_mediation"])),
+        "OtherTribunal": _when(decided, fmt_int(a["a_other_tribunal"])),
+        "Week20": _when(dated, fmt_int(a["a_week20_exception"])),
+    })
+
+
+def _named_plan_table(n: pd.DataFrame, C) -> pd.DataFrame:
+    pb = pd.to_numeric(n["personal_budget"], errors="coerce")
+    oa = pd.to_numeric(n["organised_arrangements"], errors="coerce")
+    ceased = n["cease_date"].notna() & (n["cease_date"] <= C)
+    return _frame({
+        "person_seq": n["person_seq"], "request_seq": n["request_seq"],
+        "plan_id": n["plan_id"],
+        "StartDate": fmt_date(n["start_date"]),
+        "PlanRes": fmt_code(n["residential"]), "PlanWBP": fmt_code(n["work_based"]),
+        "PB": fmt_int(n["personal_budget"]),
+        # OA is about a personal budget: given when there is one (or when the CMS says yes regardless)
+        "OA": _when((pb == 1) | (oa == 1), fmt_int(n["organised_arrangements"])),
+        "DP": fmt_code(n["direct_payments"]),
+        "CeaseDate": _when(ceased, fmt_date(n["cease_date"])),
+        "CeaseReason": _when(ceased, fmt_int(n["cease_reason"])),
+    })
+
+
+def _placement_cols(p: pd.DataFrame, sanitised: list) -> dict:
+    return {
+        "URN": fmt_int(p["urn"]), "UKPRN": fmt_text(p["ukprn"]),
+        "SENSetting": fmt_code(p["setting_code"]),
+        "SENSettingOther": fmt_text(p["setting_other"], sanitised),
+        "PlacementRank": fmt_int(p["placement_rank"]),
+    }
+
+
+def _plan_detail_table(named: pd.DataFrame, placement: pd.DataFrame, C, sanitised: list) -> pd.DataFrame:
+    """Placements named in the plan (Section I): per rank, the one current on the plan's reference day
+    (the census, or the cease date), else the latest that had started by then."""
+    keys = named[["person_seq", "request_seq", "plan_id", "cease_date"]]
+    p = placement[placement["named_in_plan"].fillna(0).astype(int) == 1].merge(keys, on="plan_id")
+    ref = p["cease_date"].where(p["cease_date"].notna() & (p["cease_date"] <= C), C)
+    p = p[p["entry_date"].isna() | (p["entry_date"] <= ref)].copy()
+    ref = ref.loc[p.index]
+    p["current"] = (p["leaving_date"].isna() | (p["leaving_date"] >= ref)).astype(int)
+    p = p.sort_values(["request_seq", "placement_rank", "current", "entry_date", "placement_id"], na_position="first")
+    p = p.drop_duplicates(["request_seq", "placement_rank"], keep="last")
+    p = p.sort_values(["request_seq", "placement_rank", "placement_id"]).reset_index(drop=True)
+    return _frame({
+        "person_seq": p["person_seq"], "request_seq": p["request_seq"],
+        "placement_id": p["placement_id"], **_placement_cols(p, sanitised),
+        "SENunitIndicator": fmt_int(p["sen_unit"]),
+        "ResourcedProvisionIndicator": fmt_int(p["resourced_provision"]),
+    }) if len(p) else _empty("plan_detail")
+
+
+def _placement_table(active: pd.DataFrame, placement: pd.DataFrame, P0, C, sanitised: list) -> pd.DataFrame:
+    """Placements of plans held on C that were open at some time from the start of the period to C."""
+    keys = active[["person_seq", "request_seq", "plan_id"]]
+    p = placement.merge(keys, on="plan_id")
+    p = p[(p["entry_date"].isna() | (p["entry_date"] <= C)) & (p["leaving_date"].isna() | (p["leaving_date"] >= P0))]
+    p = p.sort_values(["request_seq", "entry_date", "placement_rank", "placement_id"], na_position="first")
+    p = p.reset_index(drop=True)
+    left = p["leaving_date"].notna() & (p["leaving_date"] <= C)
+    return _frame({
+        "person_seq": p["person_seq"], "request_seq": p["request_seq"],
+        "placement_id": p["placement_id"], **_placement_cols(p, sanitised),
+        "EntryDate": fmt_date(p["entry_date"]),
+        "LeavingDate": _when(left, fmt_date(p["leaving_date"])),
+        "SENunitIndicator": fmt_int(p["sen_unit"]),
+        "ResourcedProvisionIndicator": fmt_int(p["resourced_provision"]),
+        "Res": fmt_code(p["residential"]), "WBP": fmt_code(p["work_based"]),
+    }) if len(p) else _empty("placement_detail")
+
+
+def _need_table(active: pd.DataFrame, need: pd.DataFrame) -> pd.DataFrame:
+    keys = active[["person_seq", "request_seq", "plan_id"]]
+    n = need.merge(keys, on="plan_id")
+    n = n.sort_values(["request_seq", "need_rank", "recorded_date"], na_position="first")
+    n = n.drop_duplicates(["request_seq", "need_rank"], keep="last").reset_index(drop=True)
+    return _frame({
+        "person_seq": n["person_seq"], "request_seq": n["request_seq"],
+        "plan_id": n["plan_id"],
+        "SENtype": fmt_code(n["need_code"]), "SENtypeRank": fmt_int(n["need_rank"]),
+    }) if len(n) else _empty("sen_need")
+
+
+def _active_plans_table(active: pd.DataFrame, person: pd.DataFrame, review: pd.DataFrame, P0, C) -> pd.DataFrame:
+    a = active[["person_seq", "request_seq", "plan_id", "person_id", "local_start", "transferred_from_la",
+                "transfer_in_date"]].copy()
+    a["person_id"] = a["person_id"].astype("Int64")
+    rv = review[review["meeting_date"].notna() & (review["meeting_date"] <= C)]
+    rv = rv.merge(a[["request_seq", "person_id", "local_start"]], on="person_id")
+    rv = rv[rv["meeting_date"] >= rv["local_start"]]
+    latest = rv.sort_values(["request_seq", "meeting_date", "decision_date"], na_position="first") \
+        .drop_duplicates("request_seq", keep="last").set_index("request_seq")
+    # UNVERIFIED: a phase-transfer review of the current academic year (from 1 September before C)
+    ay_start = pd.Timestamp(C.year - 1 if C.month < 9 else C.year, 9, 1)
+    pt = rv[(rv["review_type"].astype(str).str.strip().str.lower() == "phase transfer") & (rv["meeting_date"] >= ay_start)]
+    pt = pt.sort_values(["request_seq", "meeting_date"]).drop_duplicates("request_seq", keep="last").set_index("request_seq")
+
+    seqs = a["request_seq"].to_numpy()
+    lt = latest.reindex(seqs).reset_index(drop=True)
+    ptr = pt.reindex(seqs).reset_index(drop=True)
+    decided = (lt["decision_date"].notna() & (lt["decision_date"] <= C)).to_numpy()
+    outcome = lt["outcome"].astype(object).map(
+        lambda v: REVIEW_OUTCOME.get(v.strip().lower()) if isinstance(v, str) else None).to_numpy()
+    draft_ok = (lt["draft_amended_date"].notna() & (lt["draft_amended_date"] <= C)).to_numpy()
+    # age on 31 August at the start of the academic year: 15 = Year 11 → post-16 (31 March), else 15 February
+    dob = pd.to_datetime(person.set_index("person_id")["dob"].reindex(a["person_id"]).reset_index(drop=True))
+    age = ay_start.year - dob.dt.year - (dob.dt.month > 8).astype(int)
+    deadline = np.where((age == 15).to_numpy(), f"{ay_start.year + 1}-03-31", f"{ay_start.year + 1}-02-15")
+    has_pt = ptr["meeting_date"].notna().to_numpy()
+    final_ok = has_pt & (ptr["final_amended_date"].notna() & (ptr["final_amended_date"] <= C)).to_numpy()
+    tin = a["transfer_in_date"]
+    transferred = tin.notna() & (tin >= P0) & (tin <= C)
+    return _frame({
+        "person_seq": a["person_seq"].to_numpy(), "request_seq": seqs, "plan_id": a["plan_id"].to_numpy(),
+        "TransferLA": _when(transferred, fmt_code(a["transferred_from_la"])).to_numpy(),
+        "ReviewMeeting": fmt_date(lt["meeting_date"]),
+        "ReviewOutcome": np.where(decided, outcome, None),
+        "ReviewDraft": np.where(draft_ok, fmt_date(lt["draft_amended_date"]).to_numpy(), None),
+        "PhaseTransferDueDate": np.where(has_pt, deadline, None),
+        "PhaseTransferFinalDate": np.where(final_ok, fmt_date(ptr["final_amended_date"]).to_numpy(), None),
+        "LastReview": np.where(decided, fmt_date(lt["decision_date"]).to_numpy(), None),
+    })
+
+
+# ------------------------------------------------------------------------------------------ empty tables
+_COLUMNS = {
+    "plan_detail": ["person_seq", "request_seq", "placement_id", "URN", "UKPRN", "SENSetting", "SENSettingOther",
+                    "PlacementRank", "SENunitIndicator", "ResourcedProvisionIndicator"],
+    "placement_detail": ["person_seq", "request_seq", "placement_id", "URN", "UKPRN", "SENSetting", "SENSettingOther",
+                         "PlacementRank", "EntryDate", "LeavingDate", "SENunitIndicator", "ResourcedProvisionIndicator",
+                         "Res", "WBP"],
+    "sen_need": ["person_seq", "request_seq", "plan_id", "SENtype", "SENtypeRank"],
+}
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in _COLUMNS[name]})
