@@ -1,5 +1,5 @@
-"""Retention: raw landing partitions and run quality folders (quarantined rows) older than the
-retention period are deleted, and each deletion is recorded in ops.purge_log (what, when, how big).
+"""Retention: raw landing partitions, run quality folders (quarantined rows) and the SEN2 builder's
+working tables older than the retention period are deleted, and each deletion is recorded in ops.purge_log (what, when, how big).
 
 Age is the partition's own extraction time (manifest) or, for quality folders, the folder's mtime.
 """
@@ -41,6 +41,10 @@ def expired(settings: Settings, now: float | None = None) -> list[tuple[str, Pat
     for folder in sorted((settings.output_dir / "quality").glob("*")):
         if folder.is_dir() and folder.stat().st_mtime < cutoff:
             found.append(("quality", folder, folder.stat().st_mtime))
+    # the SEN2 builder keeps the tables a return was written from (personal data) beside the XML
+    for folder in sorted((settings.output_dir / "sen2").glob("*/.work")):
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            found.append(("sen2_work", folder, folder.stat().st_mtime))
     return found
 
 

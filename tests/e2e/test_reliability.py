@@ -165,8 +165,12 @@ def test_retention_purges_old_landing_and_quarantine_and_records_it(tmp_path):
     quality_old.mkdir(parents=True)
     (quality_old / "q.csv").write_text("x")
     os.utime(quality_old, (time.time() - 90 * 86400,) * 2)
+    sen2_work = settings.output_dir / "sen2" / "2024" / ".work"
+    sen2_work.mkdir(parents=True)
+    (sen2_work / "person.parquet").write_text("x")
+    os.utime(sen2_work, (time.time() - 90 * 86400,) * 2)
     result = purge(settings, "purge_run")
-    assert result["purged"] == 2
+    assert result["purged"] == 3 and not sen2_work.exists()
     assert not old.exists() and not quality_old.exists() and new.exists()
     log = Warehouse(settings.warehouse_url).frame("SELECT kind, path FROM ops.purge_log ORDER BY kind")
-    assert log.kind.tolist() == ["landing", "quality"]
+    assert log.kind.tolist() == ["landing", "quality", "sen2_work"]
