@@ -1,4 +1,4 @@
-"""The bad-input corpus: 74 cases across every source, each with its expected outcome.
+"""The bad-input corpus: 75 cases across every source, each with its expected outcome.
 
 Every case ends either with rows quarantined (or warned) with a precise reason, or with the source
 stopped by a SourceUnusable message saying what is wrong — never a bare traceback, never silent loss —
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import sqlite3
 import zipfile
@@ -244,6 +245,8 @@ CASES = [
     Case("tracker-empty-sheet", "reviews", lambda la, b: write_tracker(la, [], header=[]), "stopped", "empty"),
     Case("tracker-header-row-missing", "reviews", lambda la, b: write_tracker(la, tracker_rows(b), header=[]), "stopped", "is the header row missing"),
     # --- case management system ---------------------------------------------------------------------
+    Case("cms-connection-refused", "cms", lambda la, b: os.environ.__setitem__(
+        "AIRFLOW_CONN_SEND_CMS", "postgresql://reader@127.0.0.1:1/cms"), "stopped", "cannot connect to the CMS"),
     Case("cms-table-missing", "cms", cms("DROP TABLE cms_need"), "stopped", "cms_need is missing", full_refresh=True),
     Case("cms-column-missing", "cms", cms("ALTER TABLE cms_request DROP COLUMN decision"), "stopped", "'decision' missing", full_refresh=True),
     Case("cms-extra-column", "cms", cms("ALTER TABLE cms_person ADD COLUMN nickname TEXT"), "loaded", full_refresh=True),
