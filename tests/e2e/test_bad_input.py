@@ -1,4 +1,4 @@
-"""The bad-input corpus: 75 cases across every source, each with its expected outcome.
+"""The bad-input corpus: 74 cases across every source, each with its expected outcome.
 
 Every case ends either with rows quarantined (or warned) with a precise reason, or with the source
 stopped by a SourceUnusable message saying what is wrong — never a bare traceback, never silent loss —
