@@ -46,7 +46,7 @@ def run_from(context: dict) -> Run:
 
 def call(step, *args, context: dict):
     """Run a pipeline step; a SourceUnusable ends the task at once with its message (no retries)."""
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     try:
         return step(*args, run_from(context))
