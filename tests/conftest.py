@@ -1,6 +1,7 @@
 """Test environment: Airflow pointed at a throwaway home before anything imports it."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -43,9 +44,9 @@ def pg_url():
     return url
 
 
-@pytest.fixture
-def pg_database(pg_url):
-    """A fresh PostgreSQL database per test, dropped afterwards."""
+@contextlib.contextmanager
+def throwaway_database(pg_url: str):
+    """A fresh PostgreSQL database on the test server, dropped afterwards."""
     import uuid
 
     import sqlalchemy as sa
@@ -54,7 +55,28 @@ def pg_database(pg_url):
     admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.dispose()
+    try:
+        yield pg_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_database(pg_url):
+    """A fresh PostgreSQL database per test."""
+    with throwaway_database(pg_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def small_la(tmp_path_factory) -> Path:
+    """A small generated LA (~175 active plans, with the real DfE zip), generated once per session."""
+    from datetime import date
+
+    from send_pipeline.synth import generate
+
+    out = tmp_path_factory.mktemp("la")
+    generate(out, seed=7, scale=0.05, defects=0.0, until=date(2026, 1, 31))
+    return out

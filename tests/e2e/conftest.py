@@ -1,4 +1,4 @@
-"""A small generated LA and the settings that point the pipeline at it."""
+"""The defective small LA (the clean one, small_la, is in tests/conftest.py)."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,15 +7,6 @@ from pathlib import Path
 import pytest
 
 SMALL_SCALE = 0.05  # ~175 active plans: every path exercised in seconds
-
-
-@pytest.fixture(scope="session")
-def small_la(tmp_path_factory) -> Path:
-    from send_pipeline.synth import generate
-
-    out = tmp_path_factory.mktemp("la")
-    generate(out, seed=7, scale=SMALL_SCALE, defects=0.0, until=date(2026, 1, 31))
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -3,40 +3,28 @@ loaded by the real nightly run (its inbox holds the real DfE release zip) with t
 exported, shared by the export, benchmarking and DAG tests."""
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import throwaway_database
 from tests.helpers import point_at
 
-SMALL_SCALE = 0.05
 AS_OF_NIGHT = date(2026, 2, 1)
 
 
 @pytest.fixture(scope="module")
 def pg_module_url(pg_url):
     """A PostgreSQL database for one test module, dropped afterwards (the tiny warehouse is built once)."""
-    import sqlalchemy as sa
-
-    name = f"send_foi_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.dispose()
+    with throwaway_database(pg_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
-def foi_la(tmp_path_factory) -> Path:
-    from send_pipeline.synth import generate
-
-    out = tmp_path_factory.mktemp("foi_la")
-    generate(out, seed=7, scale=SMALL_SCALE, defects=0.0, until=date(2026, 1, 31))
-    return out
+def foi_la(small_la) -> Path:
+    """The session's small generated LA (tests/conftest.py), shared with the e2e tests: generated once."""
+    return small_la
 
 
 @pytest.fixture(scope="session")
