@@ -10,4 +10,9 @@ if SEND_TEST_PG_URL=$(scripts/pg_test_server.sh start); then
 else
   echo "warning: no PostgreSQL server; PostgreSQL tests will be skipped" >&2
 fi
+if SEND_TEST_CHROMIUM=$(scripts/ensure_chromium.sh); then
+  export SEND_TEST_CHROMIUM
+else
+  echo "warning: no Chromium; the browser test will be skipped (it fails under CI=true)" >&2
+fi
 python -m pytest "$@"
