@@ -3,14 +3,14 @@
 
 **Owner:** SEND data team (data engineering). **Schedule:** 02:00 Europe/London, no catch-up.
 
-**What it does.** For each source (the DfE `stats` release, GIAS `schools`, `banding` rates, the `cms`, the annual-review
-tracker `reviews`, the finance `ledger`), in that order so later sources can check keys against
-earlier ones: `extract_source` lands the raw rows as Parquet with a manifest; `validate_source`
-types them and runs the GX suite in `expectations/`, sending failing rows to quarantine;
-`load_source` writes the accepted rows in one transaction and reconciles rows in = loaded +
-quarantined. Then `build_marts` rebuilds `marts.*`, `reconcile_run` fails the run if any source
-did not load, and `purge_expired` deletes raw landing and quarantine older than SEND_RETENTION_DAYS
-(default 400), recording each deletion in `ops.purge_log`. Statuses are as at the run's logical date.
+**What it does.** Per LA (`list_las`: `SEND_LA_CODE`, or each LA of a consortium's `SEND_LAS`, mapped),
+for each source in order (DfE `stats`, GIAS `schools`, `banding`, `cms`, tracker `reviews`, `ledger`;
+later sources check keys against earlier ones): `extract_source` lands raw rows as Parquet with a
+manifest; `validate_source` types them and runs the GX suite, quarantining failing rows; `load_source`
+writes them in one transaction, reconciling rows in = loaded + quarantined. Then `build_marts`,
+`pool_consortium` (consortium mode: every LA's marts into schema `consortium`), `reconcile_run` (fails
+if a source did not load) and `purge_expired` (landing/quarantine past SEND_RETENTION_DAYS, logged in
+`ops.purge_log`). Statuses are as at the run's logical date.
 
 **When it fails.**
 - *Source stopped* (`validate_source`/`extract_source` says which file, column or table): the
@@ -19,8 +19,7 @@ did not load, and `purge_expired` deletes raw landing and quarantine older than 
 - *Quarantine*: rows and reasons are in `SEND_OUTPUT_DIR/quality/<run_id>/quarantine/`, counts in
   `ops.quarantine`; GX Data Docs in `quality/<run_id>/data_docs/<source>/index.html`.
 - *Reconciliation failed*: nothing was written for that source; re-run it and report a bug.
-- Re-running a night is safe: the same run leaves the same warehouse. Param `full_refresh` re-reads
-  every CMS table instead of rows changed since the last good run.
+- Re-running a night is safe (same run, same warehouse). Param `full_refresh` re-reads the whole CMS.
 """
 from __future__ import annotations
 
@@ -34,27 +33,29 @@ MARTS = Asset(name="send_marts", uri="file://send/warehouse/marts")
 WAREHOUSE_POOL = "send_warehouse"  # one slot: two runs never write the warehouse at once
 
 
+def _call(step: str, *args, context: dict, la_code: str | None = None):
+    from send_pipeline import pipeline, runtime
+    return runtime.call(getattr(pipeline, step), *args, context=context, la_code=la_code)
+
+
 def source_group(source: str):
-    @task_group(group_id=source, tooltip=f"extract, validate and load {source}")
-    def group():
+    @task_group(group_id=source, tooltip=f"extract, validate and load {source}, per LA")
+    def group(la_code: str):
         @task(trigger_rule="all_done")  # a failed earlier source must not block this one
-        def extract_source(**context):
-            from send_pipeline import pipeline, runtime
-            return runtime.call(pipeline.extract_source, source, context=context)
+        def extract_source(la_code: str, **context):
+            return _call("extract_source", source, context=context, la_code=la_code)
 
         @task
-        def validate_source(**context):
-            from send_pipeline import pipeline, runtime
-            return runtime.call(pipeline.validate_source, source, context=context)
+        def validate_source(la_code: str, **context):
+            return _call("validate_source", source, context=context, la_code=la_code)
 
         @task(pool=WAREHOUSE_POOL, outlets=[Asset(name=f"send_core_{source}", uri=f"file://send/warehouse/core/{source}")])
-        def load_source(**context):
-            from send_pipeline import pipeline, runtime
-            return runtime.call(pipeline.load_source, source, context=context)
+        def load_source(la_code: str, **context):
+            return _call("load_source", source, context=context, la_code=la_code)
 
-        chain(extract_source(), validate_source(), load_source())
+        chain(extract_source(la_code), validate_source(la_code), load_source(la_code))
 
-    return group()
+    return group
 
 
 @dag(
@@ -73,22 +74,30 @@ def source_group(source: str):
     },
 )
 def send_nightly():
+    @task(retries=0)
+    def list_las():
+        from send_pipeline import runtime
+        return runtime.settings().las()  # SEND_LAS (a consortium) or the one SEND_LA_CODE
+
     @task(pool=WAREHOUSE_POOL, trigger_rule="all_done", outlets=[MARTS])
-    def build_marts(**context):
-        from send_pipeline import pipeline, runtime
-        return runtime.call(pipeline.build_marts, context=context)
+    def build_marts(la_code: str, **context):
+        return _call("build_marts", context=context, la_code=la_code)
+
+    @task(pool=WAREHOUSE_POOL)
+    def pool_consortium(**context):
+        return _call("pool_consortium", context=context)
 
     @task(trigger_rule="all_done", retries=0)
-    def reconcile_run(**context):
-        from send_pipeline import pipeline, runtime
-        return runtime.call(pipeline.summarise_run, context=context)
+    def reconcile_run(la_code: str, **context):
+        return _call("summarise_run", context=context, la_code=la_code)
 
     @task
-    def purge_expired(**context):
-        from send_pipeline import pipeline, runtime
-        return runtime.call(pipeline.purge_expired, context=context)
+    def purge_expired(la_code: str, **context):
+        return _call("purge_expired", context=context, la_code=la_code)
 
-    chain(*[source_group(s) for s in SOURCES], build_marts(), reconcile_run(), purge_expired())
+    las = list_las()
+    chain(las, *[source_group(s).expand(la_code=las) for s in SOURCES], build_marts.expand(la_code=las),
+          pool_consortium(), reconcile_run.expand(la_code=las), purge_expired.expand(la_code=las))
 
 
 send_nightly()

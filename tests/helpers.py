@@ -19,8 +19,8 @@ def point_at(monkeypatch, la: Path, work: Path, warehouse_url: str | None = None
 def table_checksums(warehouse, schemas=("core", "marts"), ignore=()) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent digest of every table's contents."""
     tables = warehouse.frame(
-        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('core', 'marts') "
-        "ORDER BY 1, 2")
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ("
+        + ", ".join(f"'{s}'" for s in schemas) + ") ORDER BY 1, 2")
     out = {}
     for schema, name in tables.itertuples(index=False):
         if schema not in schemas:

@@ -4,6 +4,9 @@
     python -m send_pipeline source cms [--as-at ...]      # extract, validate, load one source
     python -m send_pipeline marts [--as-at ...]           # rebuild staging + marts
     python -m send_pipeline purge                         # apply the retention period
+
+In consortium mode (SEND_LAS=331,332,…) `nightly` runs every LA in turn and then pools their marts
+into schema `consortium`; add `--la 332` to any command to act on one LA only.
 """
 from __future__ import annotations
 
@@ -25,13 +28,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-at", type=date.fromisoformat, default=date.today())
     parser.add_argument("--run-id", default=None, help="default: cli__<timestamp>")
     parser.add_argument("--full-refresh", action="store_true")
+    parser.add_argument("--la", default=None, help="consortium mode: one LA (3-digit LA number)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_id = args.run_id or f"cli__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
     run = pipeline.Run(Settings.resolve(), run_id, args.as_at, args.full_refresh)
+    if args.la:
+        run = run.for_la(args.la)
+    elif run.settings.consortium_level and args.command != "nightly":
+        parser.error("consortium mode: name the LA with --la (" + ", ".join(run.settings.las()) + ")")
     if args.command == "nightly":
         result = pipeline.run_nightly(run)
-        print(result["summary"]["summary"])
+        if "consortium" in result:  # consortium mode: every LA's summary, then the pooled tables
+            for la in run.settings.las():
+                print(f"== LA {la}\n{result[la]['summary']['summary']}")
+            print(json.dumps(result["consortium"], indent=1, default=str))
+        else:
+            print(result["summary"]["summary"])
         return 0
     if args.command == "source":
         if not args.source:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import identifiers, readers
@@ -146,12 +147,12 @@ def _parse_ints(series: pd.Series) -> tuple[list, dict[int, tuple[object, str]]]
     plain = numbers.notna() & (numbers % 1 == 0)
     parsed = [int(v) if ok else None for v, ok in zip(numbers.tolist(), plain.tolist())]
     errors = {}
-    for i in [i for i, ok in enumerate(plain.tolist()) if not ok and series.iat[i] is not None
-              and series.iat[i] == series.iat[i]]:
+    values = series.to_numpy(dtype=object)  # read once: per-row .iat on Arrow strings is slow
+    for i in np.flatnonzero(~plain.to_numpy(dtype=bool) & series.notna().to_numpy(dtype=bool)).tolist():
         try:
-            parsed[i] = readers.parse_int(series.iat[i])
+            parsed[i] = readers.parse_int(values[i])
         except ParseError as exc:
-            errors[i] = (series.iat[i], str(exc))
+            errors[i] = (values[i], str(exc))
     return parsed, errors
 
 
@@ -174,10 +175,11 @@ def _derive(entity: Entity, frame: pd.DataFrame) -> None:
         missing = frame["upn"].isna() & frame["uln"].isna() & frame["upn_unknown_reason"].isna()
         frame.loc[missing, "upn_problem"] = "no UPN, ULN or UPN-unknown reason"
     if entity.name == "ledger_line":
-        frame["posting_fy"] = _objects([
-            None if d is None else (f"{d.year}-{(d.year + 1) % 100:02d}" if d.month >= 4 else f"{d.year - 1}-{d.year % 100:02d}")
-            for d in frame["posting_date"]
-        ], frame)
+        # the financial year of each distinct posting date, computed once per date (dates repeat a lot)
+        dates = frame["posting_date"]
+        years = {d: (f"{d.year}-{(d.year + 1) % 100:02d}" if d.month >= 4 else f"{d.year - 1}-{d.year % 100:02d}")
+                 for d in set(dates.dropna().tolist())}
+        frame["posting_fy"] = _objects([None if d is None else years[d] for d in dates.tolist()], frame)
 
 
 def _objects(values: list, frame: pd.DataFrame) -> pd.Series:

@@ -15,10 +15,18 @@ DICTIONARY = SQL_DIR / "marts" / "dictionary.yml"
 DOC = PROJECT_ROOT / "docs" / "data_dictionary.md"
 
 
+LA_CODE = ("The LA the row belongs to (3-digit DfE LA number, SEND_LA_CODE), added to every staging and mart table "
+           "so that marts pooled across a consortium's LAs (schema `consortium`) stay distinguishable.")
+
+
 def load() -> dict:
     import yaml
 
-    return yaml.safe_load(DICTIONARY.read_text()) if DICTIONARY.exists() else {"marts": {}}
+    spec = yaml.safe_load(DICTIONARY.read_text()) if DICTIONARY.exists() else {"marts": {}}
+    for name, table in spec["marts"].items():  # every built mart carries la_code (pipeline.build_marts adds it)
+        if name != "data_dictionary":
+            table["columns"].setdefault("la_code", LA_CODE)
+    return spec
 
 
 def rows() -> pd.DataFrame:

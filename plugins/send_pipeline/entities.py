@@ -45,7 +45,9 @@ class Entity:
         cols = [(c.name, c.type) for c in self.columns] + list(self.extra)
         if self.pseudonym:
             cols.append((f"{self.pseudonym.split('_')[0]}_key", "text"))
-        return cols + [("source_file", "text"), ("source_row", "int"), ("run_id", "text")]
+        cols += [("source_file", "text"), ("source_row", "int"), ("run_id", "text")]
+        # Lineage: the LA whose system the row came from. GIAS rows already carry `la_code` (the school's own LA).
+        return cols if any(c.name == "la_code" for c in self.columns) else cols + [("la_code", "text")]
 
 
 def C(source: str, name: str | None = None, type: str = "text", **kw) -> Column:  # noqa: N802

@@ -26,11 +26,31 @@ SNAPSHOT_FILE_SOURCES = {"schools", "banding"}  # the newest file replaces the l
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every value as the text it was, None for missing (keeps the raw landing faithful and typed once)."""
-    out = {}
-    for col in frame.columns:
-        values = frame[col].tolist()
-        out[col] = [None if v is None or (isinstance(v, float) and v != v) else _text(v) for v in values]
-    return pd.DataFrame(out, columns=frame.columns, dtype=object)
+    return pd.DataFrame({col: _column_text(frame[col]) for col in frame.columns}, columns=frame.columns, dtype=object)
+
+
+def _column_text(column: pd.Series) -> list:
+    """One column as text. Whole-column fast paths for the common cases (all text, all whole numbers);
+    anything else (dates, fractions, mixed types: what a defect looks like) value by value."""
+    import numpy as np
+
+    if column.dtype.kind in "iu":  # integers, no missing values
+        return column.to_numpy().astype(str).astype(object).tolist()
+    if column.dtype.kind == "f":
+        values = column.to_numpy()
+        missing = np.isnan(values)
+        whole = ~missing & (values == np.floor(np.where(missing, 0, values))) & (np.abs(np.where(missing, 0, values)) < 2**53)
+        if (whole | missing).all():  # whole numbers with gaps (how pandas reads a nullable integer column)
+            text = np.where(missing, 0, values).astype(np.int64).astype(str).astype(object)
+            text[missing] = None
+            return text.tolist()
+    values = column.tolist()
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("string", "empty"):
+        return [None if v is None or v != v else v for v in values]
+    if kind == "integer":
+        return [None if v is None else str(v) for v in values]
+    return [None if v is None or (isinstance(v, float) and v != v) else _text(v) for v in values]
 
 
 def _text(value: object) -> str:

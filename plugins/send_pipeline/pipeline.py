@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -35,6 +35,17 @@ class Run:
     as_at: date
     full_refresh: bool = False
     started_at: float | None = None  # epoch seconds the run started (for the summary's time taken)
+    # consortium mode: how to resolve one LA's settings (runtime passes Airflow's lookups)
+    settings_for: object = field(default=None, compare=False, repr=False)
+
+    def for_la(self, la_code: str) -> "Run":
+        """This run for one LA of the consortium (its own sources, warehouse, landing and outputs)."""
+        if not self.settings.consortium:
+            if la_code != self.settings.la_code:
+                raise ValueError(f"single-LA mode (SEND_LA_CODE {self.settings.la_code}): no LA {la_code}")
+            return self
+        resolve = self.settings_for or (lambda la: Settings.resolve(la_code=la))
+        return replace(self, settings=resolve(la_code))
 
     def warehouse(self) -> Warehouse:
         return Warehouse(self.settings.warehouse_url)
@@ -113,11 +124,12 @@ def validate_source(source: str, run: Run) -> dict:
                 outcome = Outcome(name, 0)
             failed_rows = sorted(outcome.quarantine)
             accepted = frame.drop(index=failed_rows)
+            _locate = _Locator(raw)
             quarantine = pre_quarantine + [
-                {**_locate(raw, positions[r]), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
+                {**_locate(positions[r]), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
                 for r in failed_rows for f in outcome.quarantine[r][:1]
             ]
-            warnings = [{**_locate(raw, positions[w["row"]]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
+            warnings = [{**_locate(positions[w["row"]]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
                         for w in outcome.warnings]
             if key:
                 accepted_ids[name] = set(accepted[key].dropna().tolist())
@@ -185,9 +197,17 @@ def _parameters(wh: Warehouse, run: Run, accepted: dict[str, set], replaced: set
     return params
 
 
-def _locate(raw: pd.DataFrame, pos: int) -> dict:
-    return {"row": int(pos), "source_file": raw.at[pos, "_source_file"],
-            "source_row": None if raw.at[pos, "_source_row"] is None else int(raw.at[pos, "_source_row"])}
+class _Locator:
+    """File and row of a raw row by position: the columns read once (per-row .at on Arrow strings is slow)."""
+
+    def __init__(self, raw: pd.DataFrame):
+        self.files = raw["_source_file"].to_numpy(dtype=object)
+        self.rows = raw["_source_row"].to_numpy(dtype=object)
+
+    def __call__(self, pos: int) -> dict:
+        row = self.rows[pos]
+        return {"row": int(pos), "source_file": self.files[pos],
+                "source_row": None if row is None or pd.isna(row) else int(row)}
 
 
 def _no_value(q: dict) -> dict:
@@ -227,6 +247,8 @@ def load_source(source: str, run: Run) -> dict:
                     entity = ENTITIES[name]
                     frame = _with_keys(run.settings, entity, frame)
                     frame["run_id"] = run.run_id
+                    if not any(c.name == "la_code" for c in entity.columns):
+                        frame["la_code"] = run.settings.la_code
                     cols = [c for c, _ in entity.model_columns()]
                     frame = frame[[c for c in cols if c in frame.columns]]
                     loaded = _apply(wh, conn, entity, frame, manifest, run.full_refresh)
@@ -272,11 +294,12 @@ def _record(wh: Warehouse, conn, run: Run, entity: Entity, manifest: dict, check
         conn.execute(sa.text(f"DELETE FROM ops.{table} WHERE run_id = :r AND entity = :e"), {"r": run.run_id, "e": entity.name})
     conn.execute(sa.text(
         "INSERT INTO ops.run_log (run_id, source, entity, as_at, extract_mode, rows_extracted, rows_loaded, "
-        "rows_quarantined, rows_warned, reconciled, status, message, loaded_at) VALUES "
-        "(:r, :s, :e, :a, :m, :x, :l, :q, :w, :ok, :st, :msg, :t)"),
+        "rows_quarantined, rows_warned, reconciled, status, message, loaded_at, la_code) VALUES "
+        "(:r, :s, :e, :a, :m, :x, :l, :q, :w, :ok, :st, :msg, :t, :la)"),
         {"r": run.run_id, "s": entity.source, "e": entity.name, "a": run.as_at, "m": manifest["mode"],
          "x": manifest["rows"], "l": loaded, "q": checked["rows_quarantined"], "w": checked["rows_warned"],
-         "ok": True, "st": "unchanged" if manifest["mode"] == "unchanged" else "loaded", "msg": None, "t": now})
+         "ok": True, "st": "unchanged" if manifest["mode"] == "unchanged" else "loaded", "msg": None, "t": now,
+         "la": run.settings.la_code})
     key_col = entity.key[0]
     for table, items in (("quarantine", checked["quarantine"]), ("quality_warning", checked["warnings"])):
         if items:
@@ -286,6 +309,7 @@ def _record(wh: Warehouse, conn, run: Run, entity: Entity, manifest: dict, check
                 "source_file": frame.get("source_file"), "source_row": frame.get("source_row"),
                 "record_key": frame.get("source_row").astype("Int64").astype(str) if entity.source == "cms" else None,
                 "rule": frame.get("rule"), "column_name": frame.get("column"), "reason": frame.get("reason"),
+                "la_code": run.settings.la_code,
             })
             out["source_row"] = out["source_row"].astype("Int64")
             wh.insert_frame(conn, f"ops.{table}", out)
@@ -359,6 +383,9 @@ def build_marts(run: Run) -> dict:
                 if wh.dialect == "postgresql":  # psycopg reads % as a placeholder: LIKE '%x%' needs %%
                     select = select.replace("%", "%%")
                 conn.exec_driver_sql(f"CREATE TABLE {table} AS {select}")
+                # every staging and mart row carries its LA, so consortium tables can pool LAs' marts
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS la_code VARCHAR "
+                                     f"DEFAULT '{run.settings.checked_la_code}'")
                 built[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
             from .dictionary import load_dictionary_table
 
@@ -421,10 +448,24 @@ def purge_expired(run: Run) -> dict:
     return result
 
 
+def pool_consortium(run: Run) -> dict:
+    """Consortium mode: pool every LA's marts into schema `consortium` (single-LA mode: nothing to do)."""
+    if not run.settings.consortium:
+        return {"skipped": "single-LA mode (SEND_LAS not set)"}
+    from .consortium import pool_marts
+
+    return pool_marts(run.settings, lambda la: run.for_la(la).settings)
+
+
 def run_nightly(run: Run) -> dict:
-    """Every step in DAG order, without Airflow (tests, benchmarks, the CLI); stops at the first failure."""
+    """Every step in DAG order, without Airflow (tests, benchmarks, the CLI); stops at the first failure.
+    In consortium mode, every LA in turn, then the pooled consortium tables."""
     from .entities import SOURCE_ORDER
 
+    if run.settings.consortium_level:
+        result = {la: run_nightly(run.for_la(la)) for la in run.settings.las()}
+        result["consortium"] = pool_consortium(run)
+        return result
     started = time.time()
     result = {}
     for source in SOURCE_ORDER:

@@ -14,7 +14,8 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 
-def settings() -> Settings:
+def settings(la_code: str | None = None) -> Settings:
+    """The settings (consortium mode: the consortium's, or with `la_code` one LA's)."""
     from airflow.sdk import Connection, Variable
 
     def conn(conn_id: str):
@@ -29,10 +30,10 @@ def settings() -> Settings:
         except Exception:
             return None
 
-    return Settings.resolve(conn=conn, var=var)
+    return Settings.resolve(conn=conn, var=var, la_code=la_code)
 
 
-def run_from(context: dict) -> Run:
+def run_from(context: dict, la_code: str | None = None) -> Run:
     dag_run = context["dag_run"]
     params = context.get("params") or {}
     as_at = params.get("as_at") or None
@@ -40,16 +41,17 @@ def run_from(context: dict) -> Run:
 
     day = date.fromisoformat(as_at) if as_at else as_at_from(context.get("logical_date"), getattr(dag_run, "run_after", None))
     started = getattr(dag_run, "start_date", None)
-    return Run(settings(), dag_run.run_id, day, bool(params.get("full_refresh", False)),
-               started.timestamp() if started else None)
+    return Run(settings(la_code), dag_run.run_id, day, bool(params.get("full_refresh", False)),
+               started.timestamp() if started else None, settings_for=settings)
 
 
-def call(step, *args, context: dict):
-    """Run a pipeline step; a SourceUnusable ends the task at once with its message (no retries)."""
+def call(step, *args, context: dict, la_code: str | None = None):
+    """Run a pipeline step (for one consortium LA when `la_code` is given); a SourceUnusable ends the
+    task at once with its message (no retries)."""
     from airflow.sdk.exceptions import AirflowFailException
 
     try:
-        return step(*args, run_from(context))
+        return step(*args, run_from(context, la_code))
     except SourceUnusable as exc:
         log.error("source stopped: %s", exc)
         raise AirflowFailException(str(exc)) from None

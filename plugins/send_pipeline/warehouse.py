@@ -53,6 +53,9 @@ class Warehouse:
         kwargs = {"poolclass": sa.pool.NullPool} if url.startswith("duckdb") else {"pool_pre_ping": True}
         self.path = Path(url.removeprefix("duckdb:///")) if url.startswith("duckdb:///") else None
         if self.path is not None:
+            if self.path.stem in SCHEMAS + ("foi", "consortium", "main"):
+                # DuckDB names the catalog after the file: `marts.duckdb` would make `marts.x` ambiguous
+                raise ValueError(f"a DuckDB warehouse file may not be named after a schema: {self.path.name}")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, **kwargs)
         self.dialect = self.engine.dialect.name  # 'duckdb' | 'postgresql'

@@ -74,3 +74,9 @@ CREATE TABLE IF NOT EXISTS ops.purge_log (
     created_at  TIMESTAMP,
     purged_at   TIMESTAMP
 )
+;
+
+-- The LA a run belongs to (multi-LA consortium mode: each LA's warehouse records its own code).
+ALTER TABLE ops.run_log ADD COLUMN IF NOT EXISTS la_code VARCHAR;
+ALTER TABLE ops.quarantine ADD COLUMN IF NOT EXISTS la_code VARCHAR;
+ALTER TABLE ops.quality_warning ADD COLUMN IF NOT EXISTS la_code VARCHAR
