@@ -5,7 +5,8 @@
 on each January census day in `include/sen2/census_days.csv` (data: add next year's day there); trigger
 by hand with params for rehearsals and resubmissions.
 
-**What it does.** `compute_period` works out the collection year (param, else from the logical date),
+**What it does.** Per LA (consortium mode: each LA of `SEND_LAS`, mapped, unless `la_code` names one).
+`compute_period` works out the collection year (param, else from the logical date),
 the collection period (the previous calendar year) and the census day. `build_return` selects the scope
 from the warehouse loaded by `send_nightly` and writes `SEND_OUTPUT_DIR/sen2/<year>/SEN2_<LA>_<year>.xml`
 (owner-only). `validate_return` checks the file against `include/sen2/xsd/SEN2_<year>.xsd`, runs the
@@ -18,8 +19,7 @@ business rules, reads the file back and reconciles it with the warehouse. `write
   then clear `build_return`. Queries are listed to explain in COLLECT; they do not fail the run.
 - *compute_period fails*: no census day or no structure for that year: add the year to
   `include/sen2/census_days.csv` and `structure_<year>.json` + `xsd/SEN2_<year>.xsd`, or give `as_at`.
-- *build_return / validate_return fail*: warehouse busy or broken: re-run. REC01 (file ≠ warehouse): report it.
-"""
+- *build_return / validate_return fail*: warehouse busy or broken: re-run. REC01 (file ≠ warehouse): report it."""
 from __future__ import annotations
 
 import csv
@@ -65,36 +65,34 @@ def sen2_census():
         from send_pipeline import runtime
         from send_pipeline.pipeline import as_at_from
         from send_pipeline.sen2 import build
-
-        return build.plan_from_params(context["params"], as_at_from(context.get("logical_date")), runtime.settings())
+        return build.plan_jobs(context["params"], as_at_from(context.get("logical_date")), runtime.settings)
 
     @task(pool=WAREHOUSE_POOL)
     def build_return(job: dict):
         from send_pipeline import runtime
         from send_pipeline.sen2 import build
-
-        return {k: v for k, v in build.write_return(runtime.settings(), job).items() if not k.startswith("_")}
+        built = build.write_return(runtime.settings(job["la_code"]), job)
+        return {"job": job, **{k: v for k, v in built.items() if not k.startswith("_")}}
 
     @task(pool=WAREHOUSE_POOL)
-    def validate_return(job: dict, built: dict):
+    def validate_return(built: dict):
         from send_pipeline import runtime
         from send_pipeline.sen2 import build
 
-        return build.validate_return(runtime.settings(), job)
+        return {"job": built["job"], **build.validate_return(runtime.settings(built["job"]["la_code"]), built["job"])}
 
     @task(retries=0)
-    def write_report(job: dict, checked: dict, **context):
+    def write_report(checked: dict, **context):
         from airflow.sdk.exceptions import AirflowFailException
         from send_pipeline import runtime
         from send_pipeline.sen2 import build
 
-        result = build.write_report(runtime.settings(), job)
+        result = build.write_report(runtime.settings(checked["job"]["la_code"]), checked["job"])
         if not result["ready_to_submit"] and context["params"].get("fail_on_errors", True):
             raise AirflowFailException(f"{result['status']}: see {result['validation_html']}")
         return result
 
-    job = compute_period()
-    write_report(job, validate_return(job, build_return(job)))
+    write_report.expand(checked=validate_return.expand(built=build_return.expand(job=compute_period())))
 
 
 sen2_census()

@@ -127,3 +127,49 @@ def test_consortium_night_keeps_las_apart_and_pools_their_marts(monkeypatch, con
         assert table_checksums(wh, schemas=("consortium",)) == before
     finally:
         wh.dispose()
+
+
+def _dags():
+    from pathlib import Path
+
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    folder = Path(__file__).resolve().parents[2] / "dags"
+    bag = BundleDagBag(dag_folder=str(folder), bundle_path=folder, bundle_name="dags-folder")
+    assert not bag.import_errors
+    return bag.dags
+
+
+def test_the_dags_fan_out_per_la(monkeypatch, airflow_db, consortium, tmp_path):
+    """send_nightly maps every task over the consortium's LAs (one map index per LA), then pools;
+    sen2_census writes one return per LA and foi_tables one set of tables per LA."""
+    from datetime import datetime, timezone
+
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    _point(monkeypatch, consortium, tmp_path)
+    dags = _dags()
+    night = dags["send_nightly"].test(logical_date=datetime(2026, 2, 1, 2, 0, tzinfo=timezone.utc))
+    assert night.state == DagRunState.SUCCESS
+    tis = night.get_task_instances()
+    mapped = {(ti.task_id, ti.map_index) for ti in tis if ti.state == TaskInstanceState.SUCCESS}
+    for task in ("cms.extract_source", "cms.load_source", "ledger.validate_source", "build_marts", "reconcile_run"):
+        assert {(task, 0), (task, 1)} <= mapped, task
+    assert ("pool_consortium", -1) in mapped
+    wh = Warehouse(Settings.resolve().warehouse_url)
+    try:
+        assert set(wh.frame("SELECT DISTINCT la_code FROM consortium.annual_reviews")["la_code"]) == {"331", "332"}
+    finally:
+        wh.dispose()
+
+    census = dags["sen2_census"].test(logical_date=datetime(2026, 1, 15, 7, 0, tzinfo=timezone.utc),
+                                      run_conf={"collection_year": 2026, "fail_on_errors": False})
+    assert census.state == DagRunState.SUCCESS
+    for la in LAS:
+        assert (tmp_path / "output" / la / "sen2" / "2026" / f"SEN2_{la}_2026.xml").stat().st_size > 1000
+        assert (tmp_path / "output" / la / "sen2" / "2026" / "validation.csv").exists()
+
+    foi = dags["foi_tables"].test(logical_date=datetime(2026, 2, 1, 6, 0, tzinfo=timezone.utc))
+    assert foi.state == DagRunState.SUCCESS
+    for la in LAS:
+        assert (tmp_path / "output" / la / "foi" / "foi_tables.xlsx").exists()

@@ -70,6 +70,17 @@ def plan_from_params(params: dict, logical_date: date | None, settings: Settings
                     logical_date=logical_date, default_la=settings.la_code)
 
 
+def plan_jobs(params: dict, logical_date: date | None, settings_for) -> list[dict]:
+    """One job per LA: this LA's; in consortium mode each LA of SEND_LAS (or the `la_code` param's LA).
+    `settings_for(None)` is the (consortium's) settings, `settings_for(la)` one LA's."""
+    whole = settings_for(None)
+    p = params or {}
+    if not whole.consortium:
+        return [plan_from_params(p, logical_date, whole)]
+    las = [f"{int(p['la_code']):03d}"] if p.get("la_code") else whole.las()
+    return [plan_from_params({**p, "la_code": la}, logical_date, settings_for(la)) for la in las]
+
+
 @dataclass(frozen=True)
 class Paths:
     folder: Path
