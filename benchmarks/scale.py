@@ -137,15 +137,46 @@ def stage(name: str) -> dict:
     return out
 
 
+MAX_RSS_MB = 20_000  # a stage using more is stopped (the machine has 24 GB): --max-rss-gb
+
+
+def _rss_mb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def measure(name: str, env: dict) -> dict:
-    """Wall time and peak memory of one stage in its own process tree."""
+    """Wall time and peak memory of one stage in its own process tree (stopped above MAX_RSS_MB)."""
+    import tempfile
+    import threading
+
     t = time.perf_counter()
+    err = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, __file__, "--stage", name], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    stdout, stderr = proc.communicate()
+                            stderr=err, text=True)
+    over = {"mb": 0}
+
+    def watch():
+        while proc.poll() is None:
+            rss = _rss_mb(proc.pid)
+            if rss > MAX_RSS_MB:
+                over["mb"] = rss
+                proc.kill()
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True).start()
+    stdout = proc.communicate()[0]
     took = time.perf_counter() - t
+    if over["mb"]:
+        raise SystemExit(f"stage {name} stopped after {took:.0f} s: {over['mb']} MB resident (limit {MAX_RSS_MB} MB)")
     if proc.returncode:
-        sys.stderr.write(stderr[-4000:])
+        err.seek(0)
+        sys.stderr.write(err.read()[-4000:])
         raise SystemExit(f"stage {name} failed (exit {proc.returncode})")
     result = json.loads(stdout.strip().splitlines()[-1])
     return {"seconds": took, **result}
@@ -230,6 +261,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--work", default="/tmp/send_scale")
     ap.add_argument("--fresh", action="store_true", help="regenerate the LAs even if cached")
+    ap.add_argument("--max-rss-gb", type=float, default=20.0, help="stop a stage using more memory than this")
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.stage:
@@ -239,6 +271,8 @@ def main() -> int:
         result = stage(a.stage)
         print(json.dumps({**result, "peak_mb": peak_rss_mb()}, default=str))
         return 0
+    global MAX_RSS_MB
+    MAX_RSS_MB = int(a.max_rss_gb * 1024)
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     results = {}

@@ -22,6 +22,7 @@ from .readers import SourceUnusable, decode_text_file
 from .warehouse import Warehouse, ident
 
 SNAPSHOT_FILE_SOURCES = {"schools", "banding"}  # the newest file replaces the last
+CMS_BATCH_ROWS = 250_000  # rows fetched and landed at a time
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -102,23 +103,33 @@ def _extract_table(conn, entity: Entity, warehouse: Warehouse, landing_dir: Path
             if open_keys:
                 query += f" OR {ident(pk)} IN ({', '.join(f':k{i}' for i in range(len(open_keys)))})"
                 params.update({f"k{i}": int(k) if k.isdigit() else k for i, k in enumerate(sorted(open_keys))})
-    frame = pd.read_sql(sa.text(query), conn, params=params)
-    raw = _as_text(frame)
-    raw["_source_file"] = entity.origin
-    raw["_source_row"] = [None] * len(raw)
-    key = entity.key[0]
-    if key in frame.columns:
-        raw["_source_row"] = pd.to_numeric(frame[key], errors="coerce").astype("Int64").astype(object).where(frame[key].notna(), None)
-    high = None
-    if entity.updated_at and entity.updated_at in frame.columns and len(frame):
-        high = pd.to_datetime(frame[entity.updated_at], errors="coerce").max()
-        high = None if pd.isna(high) else high.to_pydatetime()
     digest = hashlib.sha256((query + repr(sorted(params.items()))).encode()).hexdigest()
-    landing.land(landing_dir, "cms", entity.name, run_id, raw, {
+    state = {"high": None, "rows": 0}
+    key = entity.key[0]
+
+    def batches():
+        result = conn.execution_options(stream_results=True).execute(sa.text(query), params)
+        columns = list(result.keys())
+        while rows := result.fetchmany(CMS_BATCH_ROWS):  # a national CMS table never sits in memory whole
+            frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
+            raw = _as_text(frame)
+            raw["_source_file"] = entity.origin
+            raw["_source_row"] = (pd.to_numeric(frame[key], errors="coerce").astype("Int64").astype(object)
+                                  .where(frame[key].notna(), None) if key in frame.columns else [None] * len(raw))
+            if entity.updated_at and entity.updated_at in frame.columns:
+                high = pd.to_datetime(frame[entity.updated_at], errors="coerce").max()
+                if not pd.isna(high) and (state["high"] is None or high.to_pydatetime() > state["high"]):
+                    state["high"] = high.to_pydatetime()
+            state["rows"] += len(raw)
+            yield raw
+        if not state["rows"]:  # an empty table still lands its columns (conform checks them)
+            yield pd.DataFrame({c: pd.Series([], dtype=object) for c in columns + ["_source_file", "_source_row"]})
+
+    landing.land_batches(landing_dir, "cms", entity.name, run_id, batches(), lambda: {
         "origin": entity.origin, "mode": mode, "sha256": digest, "query": query,
-        "source_total_rows": int(total), "low_watermark": low, "high_watermark": high or low,
+        "source_total_rows": int(total), "low_watermark": low, "high_watermark": state["high"] or low,
     })
-    return {"rows": len(raw), "mode": mode, "source_total_rows": int(total)}
+    return {"rows": state["rows"], "mode": mode, "source_total_rows": int(total)}
 
 
 def last_watermark(warehouse: Warehouse, entity: str, run_id: str) -> datetime | None:

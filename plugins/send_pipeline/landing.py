@@ -84,5 +84,41 @@ def land(landing: Path, source: str, entity: str, run_id: str, frame: pd.DataFra
     return final
 
 
+def land_batches(landing: Path, source: str, entity: str, run_id: str, batches, manifest) -> Path:
+    """Land raw rows that arrive in batches (a big CMS table): written as they come, so memory holds
+    one batch. Every column is text except `_source_row`. `manifest()` is called after the last batch."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    final = partition(landing, source, entity, run_id)
+    staging = final.with_name(final.name + ".incoming")
+    shutil.rmtree(staging, ignore_errors=True)
+    owner_only_dir(staging)
+    tmp = staging / ".raw.parquet.tmp"
+    writer, schema, rows, columns = None, None, 0, []
+    try:
+        for frame in batches:
+            if writer is None:
+                columns = list(frame.columns)
+                schema = pa.schema([(c, pa.int64() if c == "_source_row" else pa.string()) for c in columns])
+                writer = pq.ParquetWriter(tmp, schema)
+            writer.write_table(pa.Table.from_pandas(frame[columns], schema=schema, preserve_index=False))
+            rows += len(frame)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        return land(landing, source, entity, run_id, pd.DataFrame(columns=["_source_file", "_source_row"]), manifest())
+    os.chmod(tmp, OWNER_FILE)
+    os.replace(tmp, staging / "raw.parquet")
+    write_owner_only(staging / "manifest.json", json.dumps({
+        "source": source, "entity": entity, "run_id": run_id, "rows": rows, "columns": columns,
+        "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **manifest(),
+    }, indent=2, default=str))
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(staging, final)
+    return final
+
+
 def read_manifest(part: Path) -> dict:
     return json.loads((part / "manifest.json").read_text())

@@ -99,7 +99,9 @@ def validate_source(source: str, run: Run) -> dict:
             if not (part / "manifest.json").exists():
                 raise SourceUnusable(f"{source}/{name}: nothing was extracted in this run (extract failed?)")
             manifest = landing.read_manifest(part)
-            raw = pd.read_parquet(part / "raw.parquet")
+            raw = pd.read_parquet(part / "raw.parquet") if source == "stats" or manifest["mode"] == "unchanged" else None
+            for old in part.glob("accepted*.parquet"):  # a re-run replaces the last attempt's output
+                old.unlink()
             if manifest["mode"] == "unchanged":  # nothing new arrived: nothing to check or load
                 landing.write_parquet(raw, part / "accepted.parquet")
                 landing.write_owner_only(part / "validated.json", json.dumps(
@@ -108,48 +110,115 @@ def validate_source(source: str, run: Run) -> dict:
                 summary[name] = {"rows_extracted": 0, "unchanged": True}
                 continue
             if source == "stats":
-                frame, positions, pre_quarantine = raw.drop(columns=["_source_file", "_source_row"]), list(range(len(raw))), []
-                outcome = validator.validate("dfe_statistics", frame, {}, asset=name) if len(raw) else None
-                key = None
-            else:
-                entity = ENTITIES[name]
-                _check_not_emptied(wh, entity, manifest)
-                conformed = conform(entity, raw)
-                frame = conformed.frame.reset_index(drop=True)
-                positions = conformed.frame.index.to_list()  # position in raw for each conformed row
-                pre_quarantine = conformed.quarantine
-                outcome = validator.validate(name, frame, _parameters(wh, run, accepted_ids, replaced, key_cache))
-                key = entity.key[0]
-            if outcome is None:
-                outcome = Outcome(name, 0)
-            failed_rows = sorted(outcome.quarantine)
-            accepted = frame.drop(index=failed_rows)
-            _locate = _Locator(raw)
-            quarantine = pre_quarantine + [
-                {**_locate(positions[r]), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
-                for r in failed_rows for f in outcome.quarantine[r][:1]
-            ]
-            warnings = [{**_locate(positions[w["row"]]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
-                        for w in outcome.warnings]
-            if key:
-                accepted_ids[name] = set(accepted[key].dropna().tolist())
-                mode = manifest["mode"]
-                if mode == "full" or (mode == "files" and ENTITIES[name].load == "snapshot"):
-                    replaced.add(name)
-            landing.write_parquet(accepted, part / "accepted.parquet")
-            _write_quarantine(run, name, raw, quarantine)
-            landing.write_owner_only(run.quality_dir / "validation" / f"{name}.json",
-                                     json.dumps(outcome.result_json, indent=1, default=str))
-            result = {"rows_extracted": manifest["rows"], "rows_accepted": len(accepted),
-                      "rows_quarantined": len(quarantine), "rows_warned": len(warnings)}
-            landing.write_owner_only(part / "validated.json", json.dumps(
-                {**result, "quarantine": [_no_value(q) for q in quarantine], "warnings": warnings}, default=str))
+                summary[name] = _validate_stats(run, validator, name, part, manifest, raw)
+                continue
+            entity = ENTITIES[name]
+            _check_not_emptied(wh, entity, manifest)
+            params = _parameters(wh, run, accepted_ids, replaced, key_cache)
+            result, keys = _validate_entity(run, validator, entity, part, manifest, params)
+            accepted_ids[name] = keys
+            if manifest["mode"] == "full" or (manifest["mode"] == "files" and entity.load == "snapshot"):
+                replaced.add(name)
             summary[name] = result
         validator.build_docs()
     finally:
         wh.dispose()
     log.info("validated %s: %s", source, summary)
     return summary
+
+
+# Entities bigger than this are validated in partitions (memory stays bounded at national scale).
+# Rows are partitioned by the parsed value of the entity's uniqueness key, so every duplicate key and
+# every exact-duplicate row falls in one partition: the uniqueness expectation and the exact-duplicate
+# check see what they would see on the whole table, and every other expectation is row by row. So a
+# partitioned run accepts, quarantines and warns exactly the rows a whole-table run would.
+def chunk_rows() -> int:
+    return max(1, int(os.environ.get("SEND_VALIDATE_CHUNK_ROWS", "1000000")))
+
+
+def _validate_stats(run: Run, validator, name: str, part: Path, manifest: dict, raw: pd.DataFrame) -> dict:
+    frame = raw.drop(columns=["_source_file", "_source_row"])
+    outcome = (validator.validate("dfe_statistics", frame, {}, asset=name) if len(raw) else None) or Outcome(name, 0)
+    failed_rows = sorted(outcome.quarantine)
+    locate = _Locator(raw)
+    quarantine = [{**locate(r), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
+                  for r in failed_rows for f in outcome.quarantine[r][:1]]
+    warnings = [{**locate(w["row"]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
+                for w in outcome.warnings]
+    accepted = frame.drop(index=failed_rows)
+    landing.write_parquet(accepted, part / "accepted.parquet")
+    return _record_validation(run, name, part, manifest, quarantine, warnings, len(accepted), outcome.result_json,
+                              lambda rows: raw.iloc[rows])
+
+
+def _validate_entity(run: Run, validator, entity: Entity, part: Path, manifest: dict, params: dict) -> tuple[dict, set]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(part / "raw.parquet")
+    partitions = _partitions(entity, table, chunk_rows())
+    pre_quarantine, failed, warnings, results, keys = [], [], [], [], set()
+    accepted_rows = 0
+    key = entity.key[0]
+    for k, idx in enumerate(partitions):
+        raw = table.take(pa.array(idx)).to_pandas() if len(partitions) > 1 else table.to_pandas()
+        conformed = conform(entity, raw)
+        frame = conformed.frame.reset_index(drop=True)
+        positions = conformed.frame.index.to_numpy()  # position in this partition's raw for each conformed row
+        outcome = validator.validate(entity.name, frame, params)
+        rows = sorted(outcome.quarantine)
+        accepted = frame.drop(index=rows)
+        locate = _Locator(raw)
+        glob = (lambda i: int(idx[i])) if len(partitions) > 1 else int
+        pre_quarantine += [{**q, "row": glob(q["row"])} for q in conformed.quarantine]
+        failed += [{**locate(positions[r]), "row": glob(positions[r]), "column": f["column"], "value": None,
+                    "rule": f["rule"], "reason": f["reason"]} for r in rows for f in outcome.quarantine[r][:1]]
+        warnings += [{**locate(positions[w["row"]]), "row": glob(positions[w["row"]]), "rule": w["rule"],
+                      "column": w["column"], "reason": w["reason"]} for w in outcome.warnings]
+        keys |= set(accepted[key].dropna().tolist())
+        accepted_rows += len(accepted)
+        name = "accepted.parquet" if k == 0 else f"accepted-{k:05d}.parquet"
+        landing.write_parquet(accepted, part / name)
+        results.append(outcome.result_json)
+        del raw, conformed, frame, accepted
+    if len(partitions) > 1:  # the whole-table order: parse failures by row, then expectation failures by row
+        pre_quarantine.sort(key=lambda q: q["row"])
+        failed.sort(key=lambda q: q["row"])
+        warnings.sort(key=lambda w: w["row"])
+    result_json = results[0] if len(results) == 1 else {"partitions": results}
+    result = _record_validation(run, entity.name, part, manifest, pre_quarantine + failed, warnings, accepted_rows,
+                                result_json, lambda rows: table.take(pa.array(rows, type=pa.int64())).to_pandas())
+    return result, keys
+
+
+def _partitions(entity: Entity, table, size: int) -> list:
+    """Row positions per partition: one partition up to `size` rows, else hashed on the parsed key."""
+    import numpy as np
+
+    from .conform import parsed_key_columns
+    from .quality import unique_columns
+
+    n = table.num_rows
+    count = -(-n // size)
+    if count <= 1:
+        return [np.arange(n)]
+    values = parsed_key_columns(entity, table, unique_columns(entity.name))
+    if values is None:  # a key column is missing: conform will stop the source with the reason
+        return [np.arange(n)]
+    hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
+    bucket = hashed % np.uint64(count)
+    return [np.flatnonzero(bucket == b) for b in range(count)]
+
+
+def _record_validation(run: Run, name: str, part: Path, manifest: dict, quarantine: list[dict], warnings: list[dict],
+                       accepted: int, result_json: dict, raw_rows) -> dict:
+    _write_quarantine(run, name, raw_rows, quarantine)
+    landing.write_owner_only(run.quality_dir / "validation" / f"{name}.json", json.dumps(result_json, indent=1, default=str))
+    result = {"rows_extracted": manifest["rows"], "rows_accepted": accepted,
+              "rows_quarantined": len(quarantine), "rows_warned": len(warnings)}
+    landing.write_owner_only(part / "validated.json", json.dumps(
+        {**result, "quarantine": [_no_value(q) for q in quarantine], "warnings": warnings}, default=str))
+    return result
 
 
 def _check_not_emptied(wh: Warehouse, entity: Entity, manifest: dict) -> None:
@@ -214,14 +283,15 @@ def _no_value(q: dict) -> dict:
     return {k: v for k, v in q.items() if k != "value"}
 
 
-def _write_quarantine(run: Run, entity: str, raw: pd.DataFrame, quarantine: list[dict]) -> None:
-    """Quarantined rows with their reasons, beside the whole raw row (owner-only: personal data)."""
+def _write_quarantine(run: Run, entity: str, raw_rows, quarantine: list[dict]) -> None:
+    """Quarantined rows with their reasons, beside the whole raw row (owner-only: personal data).
+    `raw_rows(positions)` gives the raw rows at those positions."""
     path = run.quality_dir / "quarantine" / f"{entity}.csv"
     if not quarantine:
         path.unlink(missing_ok=True)
         return
     reasons = pd.DataFrame(quarantine)
-    rows = raw.iloc[reasons["row"].tolist()].drop(columns=["_source_file", "_source_row", "_parse_error"], errors="ignore")
+    rows = raw_rows(reasons["row"].tolist()).drop(columns=["_source_file", "_source_row", "_parse_error"], errors="ignore")
     table = pd.concat([reasons.drop(columns=["row"]).reset_index(drop=True), rows.reset_index(drop=True)], axis=1)
     landing.write_owner_only(path, table.to_csv(index=False))
 
@@ -239,19 +309,14 @@ def load_source(source: str, run: Run) -> dict:
                 part = run.part(source, name)
                 manifest = landing.read_manifest(part)
                 checked = json.loads((part / "validated.json").read_text())
-                frame = pd.read_parquet(part / "accepted.parquet")
+                files = accepted_files(part)
                 if source == "stats":
+                    frame = pd.read_parquet(files[0])
                     entity = Entity(name, "stats", manifest["origin"], (), ("time_period",), "snapshot")
                     loaded = 0 if manifest["mode"] == "unchanged" else stats.load(wh, conn, name.removeprefix("dfe_"), frame)
                 else:
                     entity = ENTITIES[name]
-                    frame = _with_keys(run.settings, entity, frame)
-                    frame["run_id"] = run.run_id
-                    if not any(c.name == "la_code" for c in entity.columns):
-                        frame["la_code"] = run.settings.la_code
-                    cols = [c for c, _ in entity.model_columns()]
-                    frame = frame[[c for c in cols if c in frame.columns]]
-                    loaded = _apply(wh, conn, entity, frame, manifest, run.full_refresh)
+                    loaded = _apply(wh, conn, entity, _prepared(run, entity, files), manifest, run.full_refresh, files)
                 rows_in, quarantined = manifest["rows"], checked["rows_quarantined"]
                 reconciled = rows_in == loaded + quarantined
                 if not reconciled:
@@ -266,6 +331,22 @@ def load_source(source: str, run: Run) -> dict:
     return summary
 
 
+def accepted_files(part: Path) -> list[Path]:
+    """The validated rows of an entity: accepted.parquet, plus accepted-NNNNN.parquet per further partition."""
+    return [part / "accepted.parquet"] + sorted(part.glob("accepted-*.parquet"))
+
+
+def _prepared(run: Run, entity: Entity, files: list[Path]):
+    """The accepted rows file by file, with pseudonym keys, lineage and the model's columns."""
+    cols = [c for c, _ in entity.model_columns()]
+    for path in files:
+        frame = _with_keys(run.settings, entity, pd.read_parquet(path))
+        frame["run_id"] = run.run_id
+        if not any(c.name == "la_code" for c in entity.columns):
+            frame["la_code"] = run.settings.la_code
+        yield frame[[c for c in cols if c in frame.columns]]
+
+
 def _with_keys(settings: Settings, entity: Entity, frame: pd.DataFrame) -> pd.DataFrame:
     if entity.pseudonym:
         hasher = settings.person_key if entity.pseudonym == "person_id" else settings.officer_key
@@ -273,20 +354,30 @@ def _with_keys(settings: Settings, entity: Entity, frame: pd.DataFrame) -> pd.Da
     return frame
 
 
-def _apply(wh: Warehouse, conn, entity: Entity, frame: pd.DataFrame, manifest: dict, full_refresh: bool) -> int:
+def _apply(wh: Warehouse, conn, entity: Entity, frames, manifest: dict, full_refresh: bool, files: list[Path]) -> int:
+    """Replace or upsert the entity's rows. Deletes come first, then the inserts, so rows of one
+    partition never delete another's (keys are unique across partitions: validation checked them)."""
     mode = manifest["mode"]
     if mode == "unchanged":
         return 0
+    keyed = True
     if entity.load == "snapshot" or (entity.load == "upsert" and mode == "full" and entity.source == "cms"):
         conn.exec_driver_sql(f"DELETE FROM {entity.table}")
+        keyed = False
     elif entity.load == "by_file":
-        files = sorted(set(frame["source_file"].dropna())) or [f["name"] for f in manifest.get("files", [])]
-        for name in files:
+        import pyarrow.parquet as pq
+
+        names = set()
+        for path in files:
+            names |= set(pq.read_table(path, columns=["source_file"]).column(0).drop_null().to_pylist())
+        for name in sorted(names) or [f["name"] for f in manifest.get("files", [])]:
             conn.execute(sa.text(f"DELETE FROM {entity.table} WHERE source_file = :f"), {"f": name})
-        wh.delete_matching(conn, entity.table, frame, entity.key)
-    else:
-        wh.delete_matching(conn, entity.table, frame, entity.key)
-    return wh.insert_frame(conn, entity.table, frame)
+    loaded = 0
+    for frame in frames:
+        if keyed:
+            wh.delete_matching(conn, entity.table, frame, entity.key)
+        loaded += wh.insert_frame(conn, entity.table, frame)
+    return loaded
 
 
 def _record(wh: Warehouse, conn, run: Run, entity: Entity, manifest: dict, checked: dict, loaded: int, now) -> None:

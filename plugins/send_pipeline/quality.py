@@ -205,3 +205,17 @@ def _summarise(result: dict) -> dict:
         if "unexpected_index_list" in details:
             details["unexpected_index_list"] = _rows(details["unexpected_index_list"])[:1000]
     return result
+
+
+def unique_columns(suite_name: str) -> list[str]:
+    """The columns of the suite's uniqueness expectations (single or compound), in order, once each."""
+    out: list[str] = []
+    for exp in load_suite(suite_name)["expectations"]:
+        if exp["type"] == "expect_column_values_to_be_unique":
+            cols = [exp["kwargs"]["column"]]
+        elif exp["type"] == "expect_compound_columns_to_be_unique":
+            cols = list(exp["kwargs"]["column_list"])
+        else:
+            continue
+        out += [c for c in cols if c not in out]
+    return out

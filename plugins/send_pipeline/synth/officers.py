@@ -34,7 +34,9 @@ def build_officers(rng: np.random.Generator, scale: float, until: int) -> pd.Dat
     agency_from = _month_start(*AGENCY_FROM)
     names = [f"{f} {s}" for f in N.OFFICER_FORENAMES for s in N.OFFICER_SURNAMES]
     order = rng.permutation(len(names))
-    name_iter = iter([names[i] for i in order])
+    # a national-size team outgrows the name lists: later rounds repeat them with a distinguishing initial
+    name_iter = (f"{names[i]}" if k == 0 else f"{names[i].split(' ', 1)[0]} {chr(65 + (k - 1) % 26)}. {names[i].split(' ', 1)[1]}"
+                 for k in range(10_000) for i in order)
 
     def person(role, grade, start, end, fte, agency=0):
         rows.append(dict(name=next(name_iter), role=role, grade=("Agency" if agency else grade), fte=fte,
