@@ -75,24 +75,37 @@ def build(rng: np.random.Generator, dob: np.ndarray, created: np.ndarray, until:
 
     upn = np.full(n, None, dtype=object)
     uln = np.full(n, None, dtype=object)
-    used_upn: set[str] = set()
     used_uln: set[str] = set()
     bodies = []
+    # Each UPN head (LA, establishment, year) has 1,000 serials. A child takes the first free serial
+    # from its own, in cyclic order; a full head passes to the next establishment. "First free from
+    # k" is a union-find over each head's taken serials (same result as probing one by one, without
+    # the quadratic probing a national-size LA would cost).
+    nxt: dict[str, dict[int, int]] = {}
+
+    def first_free(taken: dict[int, int], x: int) -> int:
+        root = x
+        while root in taken:
+            root = taken[root]
+        while x in taken and taken[x] != root:  # path compression
+            taken[x], x = root, taken[x]
+        return root
+
     for i in np.flatnonzero(gets_upn):
-        k = int(serial[i])
+        start = int(serial[i]) % 1000
         e = int(estab[i])
-        head = f"{la[i]:0>3}{e:04d}{int(yr[i]):02d}"
         while True:
-            body = f"{head}{k % 1000:03d}"
-            if body not in used_upn:
+            head = f"{la[i]:0>3}{e:04d}{int(yr[i]):02d}"
+            taken = nxt.setdefault(head, {})
+            slot = first_free(taken, start)
+            if slot == 1000:
+                slot = first_free(taken, 0)
+                slot = 1000 if slot >= start else slot
+            if slot < 1000:
                 break
-            k += 1
-            if k - int(serial[i]) > 999:
-                e = (e + 1) % 10000
-                head = f"{la[i]:0>3}{e:04d}{int(yr[i]):02d}"
-                k = int(serial[i])
-        used_upn.add(body)
-        bodies.append(body)
+            e = (e + 1) % 10000
+        taken[slot] = slot + 1
+        bodies.append(f"{head}{slot:03d}")
     if bodies:
         upn[gets_upn] = _with_check_letters(bodies)
     stems = rng.integers(100_000_000, 999_999_999, n)
