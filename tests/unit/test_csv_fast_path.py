@@ -1,0 +1,39 @@
+"""The columnar CSV reader (Arrow) gives exactly what the row-by-row reader gives, or declines."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from send_pipeline import extract
+
+CASES = {
+    "plain": ("a,b,c\n1,007,x\n2,, y \n", True),
+    "crlf": ("a,b\r\n1,2\r\n3,4\r\n", True),
+    "quotes": ('a,b\n"x, y","he said ""hi"""\n3,4', True),
+    "unicode": ('nom,b\nZoë,"£1,234.50"\n', True),
+    "quoted_header": ('"a,x",b\n1,2\n', True),
+    "leading_zeros_and_numbers": ("urn,amount\n0100,1e3\n2,(12.50)\n", True),
+    "blank_line": ("a,b\n1,2\n\n3,4\n", False),
+    "short_line": ("a,b,c\n1,2\n3,4,5\n", False),
+    "long_line": ("a,b\n1,2,3\n", False),
+    "whitespace_line": ("a,b\n1,2\n , \n3,4\n", False),
+    "tab_line": ("a,b\n\t,\t\n1,2\n", False),
+    "line_break_in_quotes": ('a,b\n"x\ny",2\n3,4\n', False),
+    "leading_blank_lines": ("\n\na,b\n1,2\n", False),
+    "bom": ("\ufeff a ,b\n1,2\n", False),
+    "header_only": ("a,b\n", False),
+    "cr_line_ends": ("a,b\r1,2\r3,4\r", False),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_columnar_reader_matches_the_row_reader_or_declines(name):
+    text, fast_expected = CASES[name]
+    fast = extract._read_csv_columnar(text, "f.csv")
+    slow = extract._read_csv_rows(text, Path("f.csv"))
+    assert (fast is not None) == fast_expected
+    if fast is not None:
+        assert fast.columns.tolist() == slow.columns.tolist()
+        assert fast.values.tolist() == slow.values.tolist()
+        assert fast.dtypes.astype(str).tolist() == slow.dtypes.astype(str).tolist()
