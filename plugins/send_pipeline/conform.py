@@ -136,8 +136,13 @@ def _parse_column(series: pd.Series, parse) -> tuple[list, dict[int, tuple[objec
             parsed_unique.append(None)
             failed[k] = (value, str(exc))
     parsed_unique.append(None)  # code -1: a missing value
-    parsed = [parsed_unique[c] for c in codes]
-    errors = {i: failed[c] for i, c in enumerate(codes) if c in failed} if failed else {}
+    lookup = np.empty(len(parsed_unique), dtype=object)
+    lookup[:] = parsed_unique
+    parsed = lookup[codes].tolist()  # numpy take: code -1 picks the trailing None
+    errors = {}
+    if failed:
+        for i in np.flatnonzero(np.isin(codes, list(failed))).tolist():
+            errors[i] = failed[int(codes[i])]
     return parsed, errors
 
 
