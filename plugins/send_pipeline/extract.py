@@ -51,7 +51,29 @@ def _column_text(column: pd.Series) -> list:
         return [None if v is None or v != v else v for v in values]
     if kind == "integer":
         return [None if v is None else str(v) for v in values]
+    if kind == "datetime":  # a column of date-times (a workbook's date cells): formatted in Arrow
+        fast = _datetimes_text(values)
+        if fast is not None:
+            return fast
     return [None if v is None or (isinstance(v, float) and v != v) else _text(v) for v in values]
+
+
+def _datetimes_text(values: list) -> list | None:
+    """What `_text` gives for each date-time (`2024-01-02`, or `2024-01-02 03:04:05` when it has a
+    time), computed column-wise; None (use `_text`) if any value has fractions of a second."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.timestamp("us"), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if pc.any(pc.not_equal(pc.microsecond(arr), 0)).as_py() or pc.any(pc.not_equal(pc.millisecond(arr), 0)).as_py():
+        return None
+    seconds = pc.cast(arr, pa.timestamp("s"))
+    midnight = pc.and_(pc.and_(pc.equal(pc.hour(arr), 0), pc.equal(pc.minute(arr), 0)), pc.equal(pc.second(arr), 0))
+    text = pc.if_else(midnight, pc.strftime(seconds, format="%Y-%m-%d"), pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S"))
+    return text.to_pylist()
 
 
 def _text(value: object) -> str:

@@ -37,3 +37,27 @@ def test_columnar_reader_matches_the_row_reader_or_declines(name):
         assert fast.columns.tolist() == slow.columns.tolist()
         assert fast.values.tolist() == slow.values.tolist()
         assert fast.dtypes.astype(str).tolist() == slow.dtypes.astype(str).tolist()
+
+
+def test_whole_column_text_matches_value_by_value():
+    """Extract's column-wise text conversion gives what the value-by-value `_text` gives."""
+    from datetime import datetime
+
+    import pandas as pd
+
+    columns = {
+        "datetimes": [datetime(2024, 1, 2), datetime(2024, 1, 2, 3, 4, 5), None, datetime(2024, 2, 29),
+                      datetime(2024, 1, 2, 0, 0, 0, 5)],
+        "ints": [1, 2, None, 40],
+        "whole_floats": [1.0, 2.0, float("nan"), -3.0],
+        "fractions": [1.5, 2.0, None],
+        "text": ["a", None, " b "],
+        "mixed": [1, "x", None, datetime(2024, 1, 2)],
+        "bytes": [b"ab", None],
+    }
+    for name, values in columns.items():
+        series = pd.Series(values, dtype=object)
+        if name == "whole_floats":
+            series = series.astype(float)
+        expected = [None if v is None or (isinstance(v, float) and v != v) else extract._text(v) for v in values]
+        assert extract._column_text(series) == expected, name
