@@ -84,6 +84,10 @@ def land(landing: Path, source: str, entity: str, run_id: str, frame: pd.DataFra
     return final
 
 
+class ColumnsDiffer(Exception):
+    """Batches that cannot share one Parquet schema (the caller lands them together instead)."""
+
+
 def land_batches(landing: Path, source: str, entity: str, run_id: str, batches, manifest) -> Path:
     """Land raw rows that arrive in batches (a big CMS table): written as they come, so memory holds
     one batch. Every column is text except `_source_row`. `manifest()` is called after the last batch."""
@@ -100,10 +104,20 @@ def land_batches(landing: Path, source: str, entity: str, run_id: str, batches, 
         for frame in batches:
             if writer is None:
                 columns = list(frame.columns)
+                if len(set(columns)) != len(columns):
+                    raise ColumnsDiffer("a repeated column name")
                 schema = pa.schema([(c, pa.int64() if c == "_source_row" else pa.string()) for c in columns])
                 writer = pq.ParquetWriter(tmp, schema)
+            elif list(frame.columns) != columns:
+                raise ColumnsDiffer(f"columns differ from the first batch's: {len(frame.columns)} vs {len(columns)}")
             writer.write_table(pa.Table.from_pandas(frame[columns], schema=schema, preserve_index=False))
             rows += len(frame)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+            writer = None
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     finally:
         if writer is not None:
             writer.close()

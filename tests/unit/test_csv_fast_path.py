@@ -33,10 +33,10 @@ def test_columnar_reader_matches_the_row_reader_or_declines(name):
     fast = extract._read_csv_columnar(text, "f.csv")
     slow = extract._read_csv_rows(text, Path("f.csv"))
     assert (fast is not None) == fast_expected
-    if fast is not None:
+    if fast is not None:  # the same columns and values (the fast path keeps text Arrow-backed, for memory)
         assert fast.columns.tolist() == slow.columns.tolist()
-        assert fast.values.tolist() == slow.values.tolist()
-        assert fast.dtypes.astype(str).tolist() == slow.dtypes.astype(str).tolist()
+        assert fast.astype(object).where(fast.notna(), None).values.tolist() == slow.values.tolist()
+        assert all(isinstance(v, str) for v in fast.drop(columns=["_source_row", "_parse_error"]).values.ravel())
 
 
 def test_whole_column_text_matches_value_by_value():
