@@ -1,0 +1,64 @@
+"""
+### send_performance_pack: the monthly SEND performance pack (charts and readings), HTML and PDF
+
+**Owner:** SEND data team (data engineering); read by the Head of SEND, head-teacher briefings and
+scrutiny. **Schedule:** 06:00 Europe/London on the 1st of each month (after `send_nightly`), and by hand.
+
+**What it does.** `build_pack` reads the marts, the FOI tables and the DfE release (SQL in
+`include/sql/pack/`) and writes `SEND_OUTPUT_DIR/packs/<yyyy-mm>/send_performance_pack_<audience>.html`
+(self-contained: charts inline, opens offline, prints to A4) and `.pdf`, each section's table as CSV
+under `tables/<audience>/`, and the readings as JSON. Twelve sections: plan growth, requests vs plans,
+20-week timeliness (by year beside region and England, and by month), annual reviews, placement mix
+against the region's LAs, spend, top-up gaps, special school places, data quality. Every chart has a
+one-line reading computed from its table. `audience`: `internal` (full figures), `public` (FOI
+disclosure control: counts 1-4 shown as `c`, gaps in charts; threshold `SEND_FOI_THRESHOLD`) or `both`.
+The pack is as at the marts' date (the last `send_nightly`).
+
+**When it fails.**
+- *"the marts are as at …"*: the `as_at` param differs from the marts' date; run `send_nightly` with that
+  `as_at` first, or leave `as_at` blank.
+- *a section's SQL fails*: a mart or `ref.dfe_*` table is missing (DfE release not loaded): drop the zip
+  in the inbox and let `send_nightly` run; earlier packs stay as they were.
+- Re-running is safe: the month's files are replaced.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+WAREHOUSE_POOL = "send_warehouse"  # reads the warehouse (an embedded DuckDB takes one process at a time)
+
+
+@dag(
+    dag_id="send_performance_pack",
+    schedule="0 6 1 * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["send", "performance", "publication"],
+    default_args={"owner": "send-data-team", "retries": 1, "retry_delay": timedelta(minutes=10)},
+    params={
+        "as_at": Param("", type="string", description="YYYY-MM-DD: must be the marts' date; blank = the marts' date"),
+        "audience": Param("both", enum=["both", "internal", "public"], description="internal (full), public (disclosure-controlled) or both"),
+    },
+)
+def send_performance_pack():
+    @task(pool=WAREHOUSE_POOL)
+    def build_pack(**context):
+        from airflow.sdk import Variable
+        from send_pipeline import runtime
+        from send_pipeline.pack.build import build_packs
+
+        params = context["params"]
+        threshold = Variable.get("SEND_FOI_THRESHOLD", default=None)
+        result = runtime.call(build_packs, params.get("audience") or "both", threshold, params.get("as_at") or None,
+                              context=context)
+        return {a: {k: v for k, v in r.items() if k != "readings"} for a, r in result.items()}
+
+    build_pack()
+
+
+send_performance_pack()

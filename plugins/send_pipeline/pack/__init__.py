@@ -1,0 +1,1 @@
+"""The monthly SEND performance pack (charts, readings, HTML + PDF)."""
