@@ -124,7 +124,7 @@ def stage(name: str) -> dict:
 
         job = build.plan_run(2026, run.settings.la_code)
         target = run.settings.warehouse_url
-        sen2_out = run.settings.output_dir / "sen2"
+        sen2_out = run.settings.output_dir
         written = build.write_return(target, job, out_dir=sen2_out)
         checked = build.validate_return(target, job, out_dir=sen2_out, tables=written["_tables"], timings={})
         build.write_report(target, job, out_dir=sen2_out)

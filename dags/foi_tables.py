@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
+from send_pipeline.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Asset, Param, chain, dag, task
 
 MARTS = Asset(name="send_marts", uri="file://send/warehouse/marts")
@@ -43,7 +44,7 @@ def _threshold():
     max_active_runs=1,
     doc_md=__doc__,
     tags=["send", "foi", "publication"],
-    default_args={"owner": "send-data-team", "retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={"owner": "send-data-team", "on_failure_callback": on_failure, "retries": 1, "retry_delay": timedelta(minutes=5)},
     params={
         "foi_reference": Param("", type="string", pattern=r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63})?$",
                                description="FOI request reference: writes foi/requests/<reference>/ (blank = none)"),

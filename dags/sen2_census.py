@@ -1,9 +1,8 @@
 """
 ### sen2_census: the SEN2 person-level return to the DfE, built, validated and reported
 
-**Owner:** SEND data team (data engineering) with the SEND statutory team. **Schedule:** 07:00 Europe/London
-on each January census day in `include/sen2/census_days.csv` (data: add next year's day there); trigger
-by hand with params for rehearsals and resubmissions.
+**Owner:** SEND data team (data engineering) with the SEND statutory team. **Schedule:** 07:00 on each census day
+in `include/sen2/census_days.csv` (add next year's there); by hand with params for rehearsals/resubmissions.
 
 **What it does.** Per LA (consortium mode: each LA of `SEND_LAS`, mapped, unless `la_code` names one).
 `compute_period` works out the collection year (param, else from the logical date),
@@ -26,6 +25,7 @@ import csv
 from pathlib import Path
 
 import pendulum
+from send_pipeline.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Param, dag, task
 from airflow.timetables.events import EventsTimetable
 
@@ -47,7 +47,7 @@ def census_days() -> list:
     max_active_runs=1,
     doc_md=__doc__,
     tags=["send", "sen2", "statutory-return"],
-    default_args={"owner": "send-data-team", "retries": 1, "retry_delay": pendulum.duration(minutes=5)},
+    default_args={"owner": "send-data-team", "on_failure_callback": on_failure, "retries": 1, "retry_delay": pendulum.duration(minutes=5)},
     params={
         "collection_year": Param(None, type=["null", "integer"], description="e.g. 2026; blank = from the logical date"),
         "la_code": Param("", type="string", description="3-digit DfE LA number; blank = SEND_LA_CODE"),

@@ -8,16 +8,15 @@ for each source in order (DfE `stats`, GIAS `schools`, `banding`, `cms`, tracker
 later sources check keys against earlier ones): `extract_source` lands raw rows as Parquet with a
 manifest; `validate_source` types them and runs the GX suite, quarantining failing rows; `load_source`
 writes them in one transaction, reconciling rows in = loaded + quarantined. Then `build_marts`,
-`pool_consortium` (consortium mode: every LA's marts into schema `consortium`), `reconcile_run` (fails
-if a source did not load) and `purge_expired` (landing/quarantine past SEND_RETENTION_DAYS, logged in
-`ops.purge_log`). Statuses are as at the run's logical date.
+`pool_consortium` (consortium mode: LAs' marts into schema `consortium`), `reconcile_run` (health
+snapshot for the UI's SEND data health view, alerts, fails if a source did not load) and `purge_expired`
+(past SEND_RETENTION_DAYS, logged in `ops.purge_log`). Statuses are as at the run's logical date.
 
 **When it fails.**
 - *Source stopped* (`validate_source`/`extract_source` says which file, column or table): the
   warehouse still holds that source's last good load. Fix the export or connection and clear that
   task group. Messages never contain names or identifiers.
-- *Quarantine*: rows and reasons are in `SEND_OUTPUT_DIR/quality/<run_id>/quarantine/`, counts in
-  `ops.quarantine`; GX Data Docs in `quality/<run_id>/data_docs/<source>/index.html`.
+- *Quarantine*: rows + reasons in `SEND_OUTPUT_DIR/quality/<run_id>/quarantine/`, Data Docs in `data_docs/`.
 - *Reconciliation failed*: nothing was written for that source; re-run it and report a bug.
 - Re-running a night is safe (same run, same warehouse). Param `full_refresh` re-reads the whole CMS.
 """
@@ -26,6 +25,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
+from send_pipeline.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Asset, Param, chain, dag, task, task_group
 
 SOURCES = ("stats", "schools", "banding", "cms", "reviews", "ledger")
@@ -66,7 +66,7 @@ def source_group(source: str):
     max_active_runs=1,
     doc_md=__doc__,
     tags=["send", "nightly", "warehouse"],
-    default_args={"owner": "send-data-team", "retries": 2, "retry_delay": timedelta(minutes=2),
+    default_args={"owner": "send-data-team", "on_failure_callback": on_failure, "retries": 2, "retry_delay": timedelta(minutes=2),
                   "retry_exponential_backoff": True, "max_retry_delay": timedelta(minutes=20)},
     params={
         "full_refresh": Param(False, type="boolean", description="Re-read every CMS table in full"),
@@ -88,8 +88,8 @@ def send_nightly():
         return _call("pool_consortium", context=context)
 
     @task(trigger_rule="all_done", retries=0)
-    def reconcile_run(la_code: str, **context):
-        return _call("summarise_run", context=context, la_code=la_code)
+    def reconcile_run(la_code: str, **context):  # + the health snapshot and data-quality alerts
+        return _call("reconcile_run", context=context, la_code=la_code)
 
     @task
     def purge_expired(la_code: str, **context):

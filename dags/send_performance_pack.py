@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
+from send_pipeline.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Param, dag, task
 
 WAREHOUSE_POOL = "send_warehouse"  # reads the warehouse (an embedded DuckDB takes one process at a time)
@@ -39,7 +40,7 @@ WAREHOUSE_POOL = "send_warehouse"  # reads the warehouse (an embedded DuckDB tak
     max_active_runs=1,
     doc_md=__doc__,
     tags=["send", "performance", "publication"],
-    default_args={"owner": "send-data-team", "retries": 1, "retry_delay": timedelta(minutes=10)},
+    default_args={"owner": "send-data-team", "on_failure_callback": on_failure, "retries": 1, "retry_delay": timedelta(minutes=10)},
     params={
         "as_at": Param("", type="string", description="YYYY-MM-DD: must be the marts' date; blank = the marts' date"),
         "audience": Param("both", enum=["both", "internal", "public"], description="internal (full), public (disclosure-controlled) or both"),

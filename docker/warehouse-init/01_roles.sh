@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# Warehouse roles, created once at first start: the pipeline's writer, and a read-only `analyst`
-# that can read the pseudonymised `marts` and `foi` schemas but not `core`/`ops` (personal data).
+# Warehouse roles, created once at first start (docker-entrypoint-initdb.d): the pipeline's writer
+# `send_writer`, and a read-only `analyst` that can read the pseudonymised schemas (`marts`, `foi`,
+# `consortium`) and the DfE release (`ref`) but not `core`, `staging` or `ops` (personal data and
+# record-level operations). Tables the writer creates later (every night) are readable by analyst
+# through default privileges.
 set -euo pipefail
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-  -v writer_pw="$WAREHOUSE_WRITER_PASSWORD" -v analyst_pw="$WAREHOUSE_ANALYST_PASSWORD" <<'SQL'
+  -v db="$POSTGRES_DB" -v writer_pw="$WAREHOUSE_WRITER_PASSWORD" -v analyst_pw="$WAREHOUSE_ANALYST_PASSWORD" <<'SQL'
 CREATE ROLE send_writer LOGIN PASSWORD :'writer_pw';
 CREATE ROLE analyst LOGIN PASSWORD :'analyst_pw';
-GRANT CONNECT ON DATABASE send TO send_writer, analyst;
-GRANT CREATE ON DATABASE send TO send_writer;
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+GRANT CONNECT ON DATABASE :"db" TO send_writer, analyst;
+GRANT CREATE ON DATABASE :"db" TO send_writer;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 CREATE SCHEMA IF NOT EXISTS core AUTHORIZATION send_writer;
+CREATE SCHEMA IF NOT EXISTS staging AUTHORIZATION send_writer;
 CREATE SCHEMA IF NOT EXISTS ops AUTHORIZATION send_writer;
 CREATE SCHEMA IF NOT EXISTS ref AUTHORIZATION send_writer;
 CREATE SCHEMA IF NOT EXISTS marts AUTHORIZATION send_writer;
 CREATE SCHEMA IF NOT EXISTS foi AUTHORIZATION send_writer;
-REVOKE ALL ON SCHEMA core, ops FROM PUBLIC;
-GRANT USAGE ON SCHEMA marts, foi, ref TO analyst;
+CREATE SCHEMA IF NOT EXISTS consortium AUTHORIZATION send_writer;
+REVOKE ALL ON SCHEMA core, staging, ops FROM PUBLIC;
+GRANT USAGE ON SCHEMA marts, foi, consortium, ref TO analyst;
 ALTER DEFAULT PRIVILEGES FOR ROLE send_writer IN SCHEMA marts GRANT SELECT ON TABLES TO analyst;
 ALTER DEFAULT PRIVILEGES FOR ROLE send_writer IN SCHEMA foi GRANT SELECT ON TABLES TO analyst;
+ALTER DEFAULT PRIVILEGES FOR ROLE send_writer IN SCHEMA consortium GRANT SELECT ON TABLES TO analyst;
 ALTER DEFAULT PRIVILEGES FOR ROLE send_writer IN SCHEMA ref GRANT SELECT ON TABLES TO analyst;
 SQL

@@ -37,6 +37,7 @@ class Run:
     started_at: float | None = None  # epoch seconds the run started (for the summary's time taken)
     # consortium mode: how to resolve one LA's settings (runtime passes Airflow's lookups)
     settings_for: object = field(default=None, compare=False, repr=False)
+    channels: object = field(default=None, compare=False, repr=False)  # alert channels (runtime: Airflow connections)
 
     def for_la(self, la_code: str) -> "Run":
         """This run for one LA of the consortium (its own sources, warehouse, landing and outputs)."""
@@ -523,6 +524,33 @@ def summarise_run(run: Run, started: float | None = None) -> dict:
     return {"entities": len(frame), "summary": text}
 
 
+def check_health(run: Run, channels=None) -> dict:
+    """The health snapshot (SEND_OUTPUT_DIR/health/health.json, read by the UI's SEND data health view)
+    and an alert for each data-quality breach: quarantine above SEND_ALERT_QUARANTINE_SHARE of an
+    entity, a reconciliation mismatch, a source not loaded within SEND_FRESHNESS_HOURS."""
+    from . import alerts, health
+
+    wh = run.warehouse()
+    try:
+        wh.ensure()
+        snapshot = health.collect(wh, run.settings, run.run_id)
+    finally:
+        wh.dispose()
+    health.write_snapshot(run.settings, snapshot)
+    channels = channels or (run.channels() if callable(run.channels) else alerts.Channels.resolve())
+    found = health.breaches(snapshot)
+    for breach in found:
+        alerts.send(alerts.Alert(breach["kind"], "send_nightly", "reconcile_run", run.run_id, breach["what"],
+                                 alerts.run_link(channels.base_url, "send_nightly", run.run_id)), channels)
+    return {"breaches": found, "snapshot": str(health.snapshot_path(run.settings))}
+
+
+def reconcile_run(run: Run) -> dict:
+    """The DAG's reconcile_run: the health snapshot and data-quality alerts, then the reconciliation."""
+    health = check_health(run)
+    return {**summarise_run(run), "breaches": len(health["breaches"])}
+
+
 def as_at_from(logical: datetime | None, fallback: datetime | None = None) -> date:
     """The as-at date: the run's logical date in Europe/London."""
     from zoneinfo import ZoneInfo
@@ -568,5 +596,6 @@ def run_nightly(run: Run) -> dict:
         validate_source(source, run)
         result[source] = load_source(source, run)
     result["marts"] = build_marts(run)
+    result["health"] = check_health(run)
     result["summary"] = summarise_run(run, started)
     return result

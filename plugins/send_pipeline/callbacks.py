@@ -1,0 +1,9 @@
+"""Airflow callbacks, importable at DAG parse time (nothing heavy is imported until one fires)."""
+from __future__ import annotations
+
+
+def on_failure(context) -> None:
+    """A task failed: alert the data team by email and/or webhook (see alerts.py), no personal data."""
+    from .runtime import alert_task_failure
+
+    alert_task_failure(context)

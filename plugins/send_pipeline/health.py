@@ -1,0 +1,205 @@
+"""SEND data health: the figures behind the Airflow UI's "SEND data health" view and the data-quality
+alerts, with no personal data (counts, rules, columns, entity and source names, dates only).
+
+`collect` reads the warehouse's ops tables and the run's output files into a snapshot; the nightly
+run writes it to SEND_OUTPUT_DIR/health/health.json (owner-only), and the view renders that file, so
+the API server never opens the warehouse (an embedded DuckDB allows one process at a time).
+`breaches` turns a snapshot into the alerts a data engineer must act on.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import landing
+from .settings import Settings
+
+DEFAULT_QUARANTINE_SHARE = 0.05   # SEND_ALERT_QUARANTINE_SHARE: a bigger share of an entity quarantined alerts
+DEFAULT_FRESHNESS_HOURS = 36      # SEND_FRESHNESS_HOURS: a source not loaded for longer alerts
+RUNS_SHOWN = 7
+
+
+def snapshot_path(settings: Settings) -> Path:
+    return settings.output_dir / "health" / "health.json"
+
+
+def thresholds() -> tuple[float, float]:
+    share = float(os.environ.get("SEND_ALERT_QUARANTINE_SHARE") or DEFAULT_QUARANTINE_SHARE)
+    hours = float(os.environ.get("SEND_FRESHNESS_HOURS") or DEFAULT_FRESHNESS_HOURS)
+    return share, hours
+
+
+def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | None = None) -> dict:
+    """The health snapshot: last runs, sources' freshness, GX results, quarantine reasons, SEN2 and FOI."""
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    log = wh.frame("SELECT run_id, source, entity, as_at, extract_mode, rows_extracted, rows_loaded, rows_quarantined, "
+                   "rows_warned, reconciled, status, loaded_at FROM ops.run_log")
+    runs = []
+    if len(log):
+        order = log.groupby("run_id")["loaded_at"].max().sort_values(ascending=False).index[:RUNS_SHOWN]
+        for rid in order:
+            part = log[log.run_id == rid].sort_values(["source", "entity"])
+            runs.append({
+                "run_id": rid, "as_at": str(part.as_at.max()), "finished": str(part.loaded_at.max())[:19],
+                "rows_extracted": int(part.rows_extracted.sum()), "rows_loaded": int(part.rows_loaded.sum()),
+                "rows_quarantined": int(part.rows_quarantined.sum()), "rows_warned": int(part.rows_warned.sum()),
+                "reconciled": bool(part.reconciled.all()),
+                "entities": [{"source": r.source, "entity": r.entity, "mode": r.extract_mode,
+                              "extracted": int(r.rows_extracted), "loaded": int(r.rows_loaded),
+                              "quarantined": int(r.rows_quarantined), "warned": int(r.rows_warned),
+                              "reconciled": bool(r.reconciled)} for r in part.itertuples()],
+            })
+    share, hours = thresholds()
+    sources = []
+    if len(log):
+        for source, part in log.groupby("source"):
+            last = part[part.status == "loaded"].loaded_at.max()
+            last_any = part.loaded_at.max()
+            age = (now - last).total_seconds() / 3600 if last is not None and last == last else None
+            sources.append({"source": source, "last_loaded": str(last)[:19] if age is not None else None,
+                            "last_checked": str(last_any)[:19], "hours_since_load": None if age is None else round(age, 1),
+                            "stale": age is None or age > hours})
+    reasons = wh.frame(
+        "SELECT entity, rule, column_name, COUNT(*) AS n FROM ops.quarantine WHERE run_id = :r "
+        "GROUP BY entity, rule, column_name ORDER BY n DESC, entity LIMIT 10",
+        {"r": runs[0]["run_id"] if runs else ""})
+    latest = runs[0]["run_id"] if runs else None
+    return {
+        "generated_at": now.isoformat(timespec="seconds"), "la_code": settings.la_code, "run_id": run_id or latest,
+        "thresholds": {"quarantine_share": share, "freshness_hours": hours},
+        "runs": runs, "sources": sources,
+        "top_quarantine_reasons": [{"entity": r.entity, "rule": r.rule, "column": r.column_name, "rows": int(r.n)}
+                                   for r in reasons.itertuples()],
+        "gx": _gx_results(settings, latest), "sen2": _sen2(settings), "foi": _foi(settings),
+    }
+
+
+def _gx_results(settings: Settings, run_id: str | None) -> dict:
+    if not run_id:
+        return {}
+    folder = settings.output_dir / "quality" / landing.safe_run(run_id)
+    entities = []
+    for path in sorted((folder / "validation").glob("*.json")):
+        try:
+            result = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        parts = result.get("partitions", [result]) if isinstance(result, dict) else []
+        stats = [p.get("statistics", {}) for p in parts if isinstance(p, dict)]
+        entities.append({"entity": path.stem,
+                         "evaluated": sum(s.get("evaluated_expectations", 0) for s in stats),
+                         "failed": sum(s.get("unsuccessful_expectations", 0) for s in stats)})
+    docs = sorted(str(p.relative_to(settings.output_dir)) for p in (folder / "data_docs").glob("*/index.html"))
+    return {"run_id": run_id, "entities": entities, "data_docs": docs}
+
+
+def _sen2(settings: Settings) -> dict:
+    root = settings.output_dir / "sen2"
+    years = sorted((p for p in root.glob("[0-9][0-9][0-9][0-9]") if (p / "validation.csv").exists()), reverse=True)
+    if not years:
+        return {"status": "no SEN2 return built yet"}
+    folder = years[0]
+    by_rule: dict[tuple[str, str], int] = {}
+    with open(folder / "validation.csv", newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            key = (row.get("severity") or row.get("type") or "", row.get("rule") or row.get("code") or "")
+            by_rule[key] = by_rule.get(key, 0) + 1
+    errors = sum(n for (sev, _), n in by_rule.items() if sev.lower().startswith("error"))
+    queries = sum(n for (sev, _), n in by_rule.items() if sev.lower().startswith("quer"))
+    return {"year": folder.name, "errors": errors, "queries": queries,
+            "checked": datetime.fromtimestamp((folder / "validation.csv").stat().st_mtime).isoformat(timespec="seconds"),
+            "by_rule": [{"severity": s, "rule": r, "rows": n} for (s, r), n in sorted(by_rule.items(), key=lambda x: -x[1])[:15]]}
+
+
+def _foi(settings: Settings) -> dict:
+    workbook = settings.output_dir / "foi" / "foi_tables.xlsx"
+    if not workbook.exists():
+        return {"refreshed": None}
+    return {"refreshed": datetime.fromtimestamp(workbook.stat().st_mtime).isoformat(timespec="seconds"),
+            "tables": len(list((settings.output_dir / "foi").glob("*.csv")))}
+
+
+def breaches(snapshot: dict) -> list[dict]:
+    """What must be looked at: quarantine above the share, a reconciliation mismatch, a stale source."""
+    share = snapshot["thresholds"]["quarantine_share"]
+    found = []
+    runs = snapshot.get("runs") or []
+    if runs:
+        run = runs[0]
+        for e in run["entities"]:
+            if e["extracted"] and e["quarantined"] / e["extracted"] > share:
+                found.append({"kind": "quarantine_share", "what": f"{e['entity']}: {e['quarantined']} of {e['extracted']} "
+                              f"rows quarantined ({100 * e['quarantined'] / e['extracted']:.1f}%, threshold {100 * share:.0f}%)"})
+            if not e["reconciled"] or e["extracted"] != e["loaded"] + e["quarantined"]:
+                found.append({"kind": "reconciliation", "what": f"{e['entity']}: {e['extracted']} extracted != "
+                              f"{e['loaded']} loaded + {e['quarantined']} quarantined"})
+    for s in snapshot.get("sources", []):
+        if s["stale"]:
+            found.append({"kind": "stale_source", "what": f"source {s['source']} last loaded "
+                          f"{s['last_loaded'] or 'never'} (older than {snapshot['thresholds']['freshness_hours']:g} hours)"})
+    return found
+
+
+def write_snapshot(settings: Settings, snapshot: dict) -> Path:
+    return landing.write_owner_only(snapshot_path(settings), json.dumps(snapshot, indent=1, default=str))
+
+
+def read_snapshot(settings: Settings) -> dict | None:
+    path = snapshot_path(settings)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def render(snapshot: dict | None, docs_base: str = "") -> str:
+    """The view's page: plain HTML, no scripts, nothing personal."""
+    e = html.escape
+    if not snapshot:
+        body = "<p>No health snapshot yet: it is written at the end of every send_nightly run.</p>"
+    else:
+        alerts = breaches(snapshot)
+        rows = "".join(
+            f"<tr><td>{e(r['run_id'])}</td><td>{e(r['as_at'])}</td><td>{e(r['finished'])}</td><td>{r['rows_extracted']:,}</td>"
+            f"<td>{r['rows_loaded']:,}</td><td>{r['rows_quarantined']:,}</td><td>{r['rows_warned']:,}</td>"
+            f"<td class='{'ok' if r['reconciled'] else 'bad'}'>{'yes' if r['reconciled'] else 'NO'}</td></tr>"
+            for r in snapshot["runs"])
+        latest = snapshot["runs"][0] if snapshot["runs"] else {"entities": []}
+        ent = "".join(
+            f"<tr><td>{e(x['source'])}</td><td>{e(x['entity'])}</td><td>{e(x['mode'])}</td><td>{x['extracted']:,}</td>"
+            f"<td>{x['loaded']:,}</td><td>{x['quarantined']:,}</td><td>{x['warned']:,}</td>"
+            f"<td class='{'ok' if x['reconciled'] else 'bad'}'>{'yes' if x['reconciled'] else 'NO'}</td></tr>"
+            for x in latest["entities"])
+        src = "".join(
+            f"<tr><td>{e(s['source'])}</td><td>{e(s['last_loaded'] or 'never')}</td><td>{s['hours_since_load'] if s['hours_since_load'] is not None else ''}</td>"
+            f"<td class='{'bad' if s['stale'] else 'ok'}'>{'STALE' if s['stale'] else 'fresh'}</td></tr>" for s in snapshot["sources"])
+        reasons = "".join(f"<tr><td>{e(r['entity'])}</td><td>{e(r['rule'] or '')}</td><td>{e(r['column'] or '')}</td><td>{r['rows']:,}</td></tr>"
+                          for r in snapshot["top_quarantine_reasons"]) or "<tr><td colspan=4>none</td></tr>"
+        gx = snapshot.get("gx") or {}
+        gx_rows = "".join(f"<tr><td>{e(g['entity'])}</td><td>{g['evaluated']}</td><td class='{'bad' if g['failed'] else 'ok'}'>{g['failed']}</td></tr>"
+                          for g in gx.get("entities", []))
+        docs = "".join(f"<li><a href='{e(docs_base + d)}'>{e(d)}</a></li>" for d in gx.get("data_docs", [])) or "<li>not rendered (SEND_DATA_DOCS=0)</li>"
+        sen2 = snapshot.get("sen2") or {}
+        sen2_rows = "".join(f"<tr><td>{e(r['severity'])}</td><td>{e(r['rule'])}</td><td>{r['rows']:,}</td></tr>" for r in sen2.get("by_rule", []))
+        foi = snapshot.get("foi") or {}
+        alert_html = "".join(f"<li class='bad'>{e(a['kind'])}: {e(a['what'])}</li>" for a in alerts) or "<li class='ok'>none</li>"
+        body = (
+            f"<p>LA {e(snapshot['la_code'])} · snapshot {e(snapshot['generated_at'])} · latest run <b>{e(str(snapshot['run_id']))}</b></p>"
+            f"<h2>Needs attention</h2><ul>{alert_html}</ul>"
+            f"<h2>Last runs of send_nightly</h2><table><tr><th>run</th><th>as at</th><th>finished</th><th>extracted</th><th>loaded</th>"
+            f"<th>quarantined</th><th>warned</th><th>reconciled</th></tr>{rows}</table>"
+            f"<h2>Latest run by entity</h2><table><tr><th>source</th><th>entity</th><th>mode</th><th>extracted</th><th>loaded</th>"
+            f"<th>quarantined</th><th>warned</th><th>reconciled</th></tr>{ent}</table>"
+            f"<h2>Sources' freshness</h2><table><tr><th>source</th><th>last loaded</th><th>hours ago</th><th></th></tr>{src}</table>"
+            f"<h2>Top quarantine reasons (latest run)</h2><table><tr><th>entity</th><th>rule</th><th>column</th><th>rows</th></tr>{reasons}</table>"
+            f"<h2>Great Expectations (run {e(str(gx.get('run_id')))})</h2><table><tr><th>entity</th><th>expectations</th><th>failed</th></tr>{gx_rows}</table>"
+            f"<p>Data Docs:</p><ul>{docs}</ul>"
+            f"<h2>SEN2 readiness</h2><p>{e(str(sen2.get('year', '')))} {('errors ' + str(sen2['errors']) + ' · queries ' + str(sen2['queries'])) if 'errors' in sen2 else e(sen2.get('status', ''))}</p>"
+            f"<table><tr><th>severity</th><th>rule</th><th>rows</th></tr>{sen2_rows}</table>"
+            f"<h2>FOI tables</h2><p>refreshed {e(str(foi.get('refreshed') or 'never'))}</p>")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>SEND data health</title><style>"
+            "body{font-family:system-ui,Arial,sans-serif;margin:16px;color:#1b1b1b}table{border-collapse:collapse;margin:4px 0 12px}"
+            "td,th{border:1px solid #ccd;padding:2px 8px;text-align:right}th{background:#eef2f7}td:first-child{text-align:left}"
+            ".bad{color:#b00020;font-weight:bold}.ok{color:#1b6e20}h1{color:#0b3d6e}h2{font-size:1.1em;color:#0b3d6e}"
+            f"</style></head><body><h1>SEND data health</h1>{body}</body></html>")

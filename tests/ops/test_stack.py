@@ -1,0 +1,126 @@
+"""The production stack, checked without Docker: the compose file's structure, and the warehouse
+roles script run against a real PostgreSQL server (the analyst reads marts, not personal data)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
+AIRFLOW_VERSION = re.search(r"^apache-airflow==(\S+)", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+LONG_RUNNING = ("postgres", "warehouse", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
+                "airflow-worker", "airflow-triggerer")
+
+
+def test_services_match_the_official_celery_stack_plus_a_warehouse():
+    services = COMPOSE["services"]
+    assert set(services) == set(LONG_RUNNING) | {"airflow-init"}
+    common = COMPOSE["x-airflow-common"]
+    assert common["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert common["environment"]["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+    assert "postgres/airflow" in common["environment"]["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    commands = {name: services[name].get("command") for name in services}
+    assert commands["airflow-apiserver"] == "api-server" and commands["airflow-scheduler"] == "scheduler"
+    assert commands["airflow-dag-processor"] == "dag-processor" and commands["airflow-triggerer"] == "triggerer"
+    assert commands["airflow-worker"] == "celery worker"
+
+
+def test_images_are_pinned_to_the_airflow_version_we_test():
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+    assert re.search(rf"^FROM apache/airflow:{re.escape(AIRFLOW_VERSION)}-python3\.11$", dockerfile, re.M)
+    assert f":{AIRFLOW_VERSION}" in COMPOSE["x-airflow-common"]["image"]
+    assert "-r /tmp/requirements.txt -c /tmp/constraints.txt" in dockerfile
+    for name in ("postgres", "warehouse", "redis"):
+        image = COMPOSE["services"][name]["image"]
+        assert ":" in image and not image.endswith(":latest"), image
+
+
+def test_every_long_running_service_has_a_health_check_and_waits_for_what_it_needs():
+    services = COMPOSE["services"]
+    for name in LONG_RUNNING:
+        check = services[name].get("healthcheck")
+        assert check and check["test"] and check.get("interval"), name
+    for name in LONG_RUNNING:
+        if name.startswith("airflow-"):
+            needs = services[name]["depends_on"]
+            assert needs["postgres"]["condition"] == "service_healthy"
+            assert needs["warehouse"]["condition"] == "service_healthy"
+            assert needs["airflow-init"]["condition"] == "service_completed_successfully"
+    assert services["airflow-worker"]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
+    assert "send_warehouse 1" in " ".join(services["airflow-init"]["command"])  # the one-writer pool
+
+
+def test_volumes_and_the_roles_script():
+    common = COMPOSE["x-airflow-common"]["volumes"]
+    for mount in ("./dags:/opt/airflow/dags", "./plugins:/opt/airflow/plugins", "./include:/opt/airflow/include",
+                  "./expectations:/opt/airflow/expectations"):
+        assert mount in common
+    assert {"postgres-db-volume", "warehouse-db-volume", "airflow-logs"} <= set(COMPOSE["volumes"])
+    warehouse = COMPOSE["services"]["warehouse"]
+    assert "./docker/warehouse-init:/docker-entrypoint-initdb.d:ro" in warehouse["volumes"]
+    assert (ROOT / "docker" / "warehouse-init" / "01_roles.sh").stat().st_mode & 0o111
+    env = COMPOSE["x-airflow-common"]["environment"]
+    assert env["AIRFLOW_CONN_SEND_WAREHOUSE"].startswith("postgresql://send_writer:")  # the pipeline writes as writer
+
+
+def test_env_example_documents_every_setting_and_holds_no_secret():
+    text = (ROOT / "docker-compose.yaml").read_text()
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z0-9_]+)", text))
+    example = (ROOT / ".env.example").read_text()
+    documented = dict(re.findall(r"^([A-Z0-9_]+)=(.*)$", example, re.M))
+    assert used <= set(documented), sorted(used - set(documented))
+    for name, value in documented.items():
+        if re.search(r"PASSWORD|SECRET|FERNET|KEY$|_URI$|WEBHOOK", name):
+            assert value.split("#")[0].strip() == "", f"{name} has a value in .env.example"
+    assert not (ROOT / ".env").exists() or ".env" in (ROOT / ".gitignore").read_text()
+
+
+@pytest.mark.postgres
+def test_analyst_reads_marts_but_not_personal_data(pg_database):
+    """The roles script, as the warehouse container runs it, then the pipeline's own DDL as the writer."""
+    import sqlalchemy as sa
+
+    from send_pipeline.warehouse import Warehouse
+
+    url = urlparse(pg_database.replace("postgresql+psycopg", "postgresql"))
+    admin = sa.create_engine(pg_database.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # roles are server-wide: start from none
+        for role in ("analyst", "send_writer"):
+            if conn.exec_driver_sql(f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'").scalar():
+                for db in [r[0] for r in conn.exec_driver_sql("SELECT datname FROM pg_database WHERE datallowconn")]:
+                    with sa.create_engine(pg_database.rsplit("/", 1)[0] + f"/{db}", isolation_level="AUTOCOMMIT").connect() as c:
+                        c.exec_driver_sql(f"DROP OWNED BY {role} CASCADE")
+                conn.exec_driver_sql(f"DROP ROLE {role}")
+    admin.dispose()
+    env = {**os.environ, "POSTGRES_USER": url.username or "postgres", "POSTGRES_DB": url.path.lstrip("/"),
+           "PGHOST": url.hostname, "PGPORT": str(url.port), "WAREHOUSE_WRITER_PASSWORD": "writer-pw",
+           "WAREHOUSE_ANALYST_PASSWORD": "analyst-pw"}
+    subprocess.run(["bash", str(ROOT / "docker" / "warehouse-init" / "01_roles.sh")], env=env, check=True,
+                   capture_output=True)
+    base = f"postgresql+psycopg://{{}}@{url.hostname}:{url.port}{url.path}"
+    writer = Warehouse(base.format("send_writer"))
+    writer.ensure()  # the pipeline's own schemas and tables, created by the writer
+    with writer.transaction() as conn:
+        conn.exec_driver_sql("INSERT INTO core.person (person_id, forename, surname) VALUES (1, 'Ada', 'Example')")
+        conn.exec_driver_sql("CREATE TABLE marts.annual_reviews AS SELECT 'k1' AS person_key, 1 AS reviews")
+        conn.exec_driver_sql("CREATE TABLE foi.catalogue AS SELECT 'x' AS table_id")
+        conn.exec_driver_sql("CREATE TABLE consortium.timeliness_by_la AS SELECT '331' AS la_code")
+        conn.exec_driver_sql("CREATE TABLE staging.review_events AS SELECT 1 AS person_id")
+    writer.dispose()
+    analyst = sa.create_engine(base.format("analyst"))
+    with analyst.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM marts.annual_reviews").scalar() == 1
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM foi.catalogue").scalar() == 1
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM consortium.timeliness_by_la").scalar() == 1
+    for forbidden in ("SELECT * FROM core.person", "SELECT * FROM staging.review_events", "SELECT * FROM ops.run_log",
+                      "INSERT INTO marts.annual_reviews VALUES ('k2', 2)", "CREATE TABLE marts.mine (a int)",
+                      "CREATE TABLE public.mine (a int)", "DELETE FROM marts.annual_reviews"):
+        with analyst.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            conn.exec_driver_sql(forbidden)
+    analyst.dispose()
