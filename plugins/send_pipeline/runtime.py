@@ -56,3 +56,27 @@ def alert_task_failure(context) -> dict:
     alert = alerts.Alert("task_failed", dag_id, task_id, run_id, alerts.safe_message(context.get("exception")),
                          alerts.run_link(channels.base_url, dag_id, run_id, task_id))
     return alerts.send(alert, channels)
+
+
+def run_from(context: dict, la_code: str | None = None) -> Run:
+    dag_run = context["dag_run"]
+    params = context.get("params") or {}
+    as_at = params.get("as_at") or None
+    from datetime import date
+
+    day = date.fromisoformat(as_at) if as_at else as_at_from(context.get("logical_date"), getattr(dag_run, "run_after", None))
+    started = getattr(dag_run, "start_date", None)
+    return Run(settings(la_code), dag_run.run_id, day, bool(params.get("full_refresh", False)),
+               started.timestamp() if started else None, settings_for=settings, channels=alert_channels)
+
+
+def call(step, *args, context: dict, la_code: str | None = None):
+    """Run a pipeline step (for one consortium LA when `la_code` is given); a SourceUnusable ends the
+    task at once with its message (no retries)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        return step(*args, run_from(context, la_code))
+    except SourceUnusable as exc:
+        log.error("source stopped: %s", exc)
+        raise AirflowFailException(str(exc)) from None
