@@ -152,6 +152,7 @@ def test_log_in_trigger_the_night_and_read_its_health(airflow):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         try:
             page.goto(f"{base}/", wait_until="networkidle")
+            page.locator("input[type='password']").first.wait_for(timeout=30000)
             page.screenshot(path=str(ARTIFACTS / "01_login.png"))
             page.locator("input[name='username'], input#username, input[type='text']").first.fill("admin")
             page.locator("input[type='password']").first.fill(PASSWORD)
