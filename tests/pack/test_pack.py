@@ -107,6 +107,15 @@ def test_public_pack_shows_no_count_below_the_threshold(packed):
         internal = _table(packed, "internal", section.id)
         for col in section.counts:  # the internal version is not suppressed
             assert "c" not in set(internal[col]), (section.id, col)
+    # no small count can be worked out as a difference: issued = within + not within is protected as a group
+    month = _table(packed, "public", "timeliness_by_month")
+    for total, part, other in (("plans_issued", "within_20_weeks", "not_within_20_weeks"),
+                               ("plans_issued_ex", "within_20_weeks_ex", "not_within_20_weeks_ex")):
+        for _, row in month.iterrows():
+            shown = [row[c] for c in (total, part, other) if row[c] not in ("c", "")]
+            if len(shown) == 2 and row[total] != "c":
+                hidden = float(row[total]) - sum(float(row[c]) for c in (part, other) if row[c] != "c")
+                assert not 0 < hidden < threshold, (row.to_dict())
     # the small LA does have small counts, so the public version really suppressed something
     suppressed = sum((_table(packed, "public", s.id)[c] == "c").sum() for s in S.SECTIONS for c in s.counts)
     assert suppressed > 0

@@ -52,7 +52,10 @@ def protect(section: S.Section, frame: pd.DataFrame, audience: str, threshold: i
         measures = tuple(Measure(c, "count") for c in section.counts) + tuple(
             Measure(m, "money", base=b) for m, b in section.money)
         keyed = out.reset_index(drop=True)
-        published = foi_protect(keyed, Layout(keys=section.keys, measures=measures), threshold).frame
+        measures = tuple(Measure(m.name, m.kind, additive=m.kind == "count" and any(
+            m.name == total or m.name in parts for total, parts in section.groups), base=m.base) for m in measures)
+        published = foi_protect(keyed, Layout(keys=section.keys, measures=measures,
+                                              column_groups=section.groups), threshold).frame
         for m in measures:
             out[m.name] = published[m.name].to_numpy()
     for name, numer, denom in section.rates:
@@ -62,7 +65,8 @@ def protect(section: S.Section, frame: pd.DataFrame, audience: str, threshold: i
             d = [S.num(row[p]) for p in parts]
             n = S.num(row[numer])
             small = audience == "public" and any(v is not None and 0 < v < threshold for v in d)
-            values.append(None if n is None or any(v is None for v in d) or small else S.pct(n, sum(d)))
+            withheld = n is None or any(v is None for v in d) or small
+            values.append(("c" if audience == "public" else None) if withheld else S.pct(n, sum(d)))
         out[name] = values
     return out
 
@@ -124,6 +128,10 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
         value_axis.set_major_formatter(matplotlib.ticker.PercentFormatter(decimals=0))
     elif section.money or "£" in section.y_label:
         value_axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v:,.0f}"))
+    if not wide.notna().to_numpy().any():  # nothing publishable (public version of a small LA)
+        ax.set_yticks([]) if section.chart not in ("hbar", "stacked_hbar") else ax.set_xticks([])
+        ax.text(0.5, 0.5, "Every figure here is suppressed in this version (too few to publish): see the table.",
+                transform=ax.transAxes, ha="center", va="center", fontsize=8, color="#444444")
     ax.grid(axis="x" if section.chart in ("hbar", "stacked_hbar") else "y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     if len(ax.get_legend_handles_labels()[0]) > 1:

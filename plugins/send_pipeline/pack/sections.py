@@ -72,6 +72,7 @@ class Section:
     counts: tuple[str, ...] = ()    # counts of children/events: suppressed below the threshold in public
     money: tuple[tuple[str, str], ...] = ()  # (money column, the pupil count it is based on)
     rates: tuple[tuple[str, str, str], ...] = ()  # (derived %, numerator, denominator) computed here
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (total, parts): additive, for secondary suppression
     keys: tuple[str, ...] = ()
     x_label: str = ""
     note: str = ""
@@ -198,8 +199,10 @@ def read_topup(t: pd.DataFrame) -> str:
     if t.empty:
         return "No school's top-up differed from its pupils' bands."
     top = t.iloc[0]
-    direction = "more" if (num(top.gap) or 0) > 0 else "less"
-    return (f"In {top.financial_year} {top.school_name} was paid {fmt_money(abs(num(top.gap) or 0) if num(top.gap) is not None else None)} "
+    if num(top.gap) is None:  # suppressed: say neither its size nor its direction
+        return f"In {top.financial_year} the largest gap, at {top.school_name}, is suppressed (too few pupils to publish): see the table."
+    direction = "more" if num(top.gap) > 0 else "less"
+    return (f"In {top.financial_year} {top.school_name} was paid {fmt_money(abs(num(top.gap)))} "
             f"{direction} top-up than its pupils' bands imply, the largest gap.")
 
 
@@ -244,7 +247,10 @@ SECTIONS: tuple[Section, ...] = (
             note="Including exception cases; the table also gives the figure excluding them."),
     Section("timeliness_by_month", "20-week timeliness by month", "Timeliness", "line", "month",
             ("pct_within_20_weeks", "pct_within_20_weeks_ex"), "% within 20 weeks", WAREHOUSE,
-            read_timeliness_month, counts=("plans_issued", "within_20_weeks", "plans_issued_ex", "within_20_weeks_ex"),
+            read_timeliness_month, counts=("plans_issued", "within_20_weeks", "not_within_20_weeks", "plans_issued_ex",
+                                           "within_20_weeks_ex", "not_within_20_weeks_ex"),
+            groups=(("plans_issued", ("within_20_weeks", "not_within_20_weeks")),
+                    ("plans_issued_ex", ("within_20_weeks_ex", "not_within_20_weeks_ex"))),
             rates=(("pct_within_20_weeks", "within_20_weeks", "plans_issued"),
                    ("pct_within_20_weeks_ex", "within_20_weeks_ex", "plans_issued_ex")),
             keys=("month",), percent_axis=True),
