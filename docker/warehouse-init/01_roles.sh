@@ -22,6 +22,8 @@ CREATE SCHEMA IF NOT EXISTS foi AUTHORIZATION send_writer;
 CREATE SCHEMA IF NOT EXISTS consortium AUTHORIZATION send_writer;
 REVOKE ALL ON SCHEMA core, staging, ops FROM PUBLIC;
 GRANT USAGE ON SCHEMA marts, foi, consortium, ref TO analyst;
+GRANT SELECT ON ALL TABLES IN SCHEMA marts, foi, consortium, ref TO analyst;  -- any there already
+ALTER ROLE analyst SET default_transaction_read_only = on;                     -- a second lock on writes
 ALTER DEFAULT PRIVILEGES FOR ROLE send_writer IN SCHEMA marts GRANT SELECT ON TABLES TO analyst;
 ALTER DEFAULT PRIVILEGES FOR ROLE send_writer IN SCHEMA foi GRANT SELECT ON TABLES TO analyst;
 ALTER DEFAULT PRIVILEGES FOR ROLE send_writer IN SCHEMA consortium GRANT SELECT ON TABLES TO analyst;

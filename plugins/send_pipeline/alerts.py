@@ -5,9 +5,13 @@ and a link, built from ids, counts and rule names only: never a name, UPN, date 
 
 Configuration (Airflow connection or env, like every other setting):
 - connection `send_alert_smtp`: `smtp://user:password@host:587?from=send-alerts@council.gov.uk&starttls=true`
+  (or in the UI: type smtp, host, port, login, password, extra `{"from": …, "starttls": true}`)
 - env / Variable `SEND_ALERT_EMAIL_TO`: comma-separated recipients
-- connection `send_alert_webhook`: the webhook URL, e.g. `https://council.webhook.office.com/...`
+- connection `send_alert_webhook`: the webhook URL, e.g. `https://council.webhook.office.com/...` (in the UI:
+  the whole URL in Host, or extra `{"url": …}`); the receiver gets JSON with `text` (Teams/Slack) and fields
 - env / Variable `SEND_ALERT_BASE_URL`: the Airflow UI's address, for links (default http://localhost:8080)
+- thresholds (env / Variable, read by health.py): `SEND_ALERT_QUARANTINE_SHARE` (0.05), `SEND_FRESHNESS_HOURS`
+  (36, the CMS) and `SEND_FRESHNESS_HOURS_<SOURCE>` (stats/banding 9600, schools/reviews 192, ledger 840)
 Nothing configured: the alert is only logged.
 """
 from __future__ import annotations
@@ -68,23 +72,75 @@ class Channels:
             return os.environ.get(name) or (var(name) if var else None)
 
         def connection(name):
-            return os.environ.get(f"AIRFLOW_CONN_{name.upper()}") or (conn(name) if conn else None)
+            raw = os.environ.get(f"AIRFLOW_CONN_{name.upper()}")
+            if raw and raw.lstrip().startswith("{"):  # Airflow's JSON form of a connection
+                raw = connection_url(json.loads(raw), "smtp" if name.endswith("smtp") else "webhook")
+            return raw or (conn(name) if conn else None)
 
         to = tuple(a.strip() for a in (setting("SEND_ALERT_EMAIL_TO") or "").split(",") if a.strip())
         return cls(connection("send_alert_smtp"), to, connection("send_alert_webhook"),
                    (setting("SEND_ALERT_BASE_URL") or "http://localhost:8080").rstrip("/"))
 
 
-def safe_message(exc: BaseException | str | None) -> str:
-    """What broke, for a message: the exception's type and first line, with anything that looks like a
-    UPN, ULN, date or postcode blanked (the pipeline's own messages carry none; this is a second net)."""
-    if exc is None:
-        return "no exception recorded"
-    text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+def connection_url(fields: dict, kind: str = "webhook") -> str | None:
+    """A channel's URL from an Airflow connection's fields (conn_type, host, port, login, password,
+    schema, extra), as made in the UI or given as JSON:
+    - webhook (type http/https/any): extra `url`, or the whole URL in Host, or Schema (http/https, default
+      https) + Host + Port + extra `endpoint`;
+    - SMTP (kind "smtp"): host, port, login, password, extra `from` and `starttls`."""
+    from urllib.parse import quote, urlencode
+
+    extra = fields.get("extra") or {}
+    if isinstance(extra, str):
+        extra = json.loads(extra) if extra.strip() else {}
+    host, port = fields.get("host") or "", fields.get("port")
+    if kind == "smtp":
+        if not host:
+            return None
+        auth = ""
+        if fields.get("login"):
+            auth = quote(fields["login"], safe="") + (":" + quote(fields.get("password") or "", safe="")) + "@"
+        query = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in extra.items() if k in ("from", "starttls")}
+        return f"smtp://{auth}{host}{f':{port}' if port else ''}" + (f"?{urlencode(query)}" if query else "")
+    if extra.get("url") or host.startswith(("http://", "https://")):
+        return extra.get("url") or host
+    if not host:
+        return None
+    scheme = fields.get("schema") if fields.get("schema") in ("http", "https") else "https"
+    return f"{scheme}://{host}{f':{port}' if port else ''}{extra.get('endpoint') or ''}"
+
+
+# The pipeline's own stop messages are written to name files, columns and tables, never people.
+OWN_MESSAGES = {"SourceUnusable", "AirflowFailException", "QualityError", "AirflowTaskTimeout", "AirflowException"}
+
+
+def scrub(text: str) -> str:
+    """Blank anything in a message that could be a value from a record: quoted literals (database and
+    pandas errors quote the offending value), `key=(value)` details, e-mail addresses, UPN/ULN-like ids,
+    dates and postcodes."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "'…'", text)
+    text = re.sub(r"=\s*\([^)]*\)", "=(…)", text)
+    text = re.sub(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b", "[email]", text)
     text = re.sub(r"\b[A-Z]\d{11}[A-Z0-9]?\b", "[id]", text)          # UPN
     text = re.sub(r"\b\d{10}\b", "[id]", text)                        # ULN / long ids
-    text = re.sub(r"\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b", "[date]", text)
-    text = re.sub(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", "[postcode]", text)
+    text = re.sub(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+)?\b", "[date]", text)
+    text = re.sub(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", "[postcode]", text, flags=re.I)
+    return text
+
+
+def safe_message(exc: BaseException | str | None) -> str:
+    """What broke, for a message: the exception's type and the first line of its message, scrubbed
+    (see `scrub`). The pipeline's own messages carry no personal data; this is a second net for
+    errors raised by libraries, whose text can quote a value. The full text stays in the task log."""
+    if exc is None:
+        return "no exception recorded"
+    if isinstance(exc, str):
+        return scrub(exc)[:300]
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    text = f"{name}: {scrub(first)}" if first else name
+    if name not in OWN_MESSAGES:
+        text += " (details in the task log)"
     return text[:300]
 
 
@@ -111,6 +167,8 @@ def send(alert: Alert, channels: Channels) -> dict:
 def _email(alert: Alert, channels: Channels) -> None:
     url = urlparse(channels.smtp)
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    if "__extra__" in query:  # Airflow's get_uri() of a connection whose extra is not all strings
+        query.update({k: str(v) for k, v in json.loads(query.pop("__extra__")).items()})
     message = EmailMessage()
     message["Subject"] = alert.subject
     message["From"] = query.get("from", "send-pipeline@localhost")
@@ -125,7 +183,7 @@ def _email(alert: Alert, channels: Channels) -> None:
 
 
 def _webhook(alert: Alert, url: str) -> None:
-    url = re.sub(r"^https?-?webhook://", "https://", url) if url.startswith(("http-webhook", "https-webhook")) else url
+    url = re.sub(r"^(https?)-webhook://", r"\1://", url)  # an Airflow connection of type http-webhook / https-webhook
     payload = {"text": f"*{alert.subject}*\n{alert.text()}", "summary": alert.subject,
                "kind": alert.kind, "dag_id": alert.dag_id, "task_id": alert.task_id, "run_id": alert.run_id,
                "what": alert.what, "link": alert.link}

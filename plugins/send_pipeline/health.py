@@ -12,6 +12,7 @@ import csv
 import html
 import json
 import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,6 +21,15 @@ from .settings import Settings
 
 DEFAULT_QUARANTINE_SHARE = 0.05   # SEND_ALERT_QUARANTINE_SHARE: a bigger share of an entity quarantined alerts
 DEFAULT_FRESHNESS_HOURS = 36      # SEND_FRESHNESS_HOURS: a source not loaded for longer alerts
+# Sources whose files arrive less often than nightly (an unchanged file is skipped, so it does not
+# count as a load): their own expected freshness, each overridable with SEND_FRESHNESS_HOURS_<SOURCE>.
+SOURCE_FRESHNESS_HOURS = {
+    "stats": 24 * 400,    # the DfE's EHC plan statistics: one release a year (June)
+    "banding": 24 * 400,  # banding rates: set once a financial year
+    "schools": 24 * 8,    # the GIAS extract: weekly
+    "reviews": 24 * 8,    # the review tracker workbooks: at least weekly
+    "ledger": 24 * 35,    # the finance ledger extract: monthly
+}
 RUNS_SHOWN = 7
 
 
@@ -27,9 +37,31 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.output_dir / "health" / "health.json"
 
 
+def _setting(name: str) -> str | None:
+    """Env first; inside an Airflow task (airflow.sdk already imported), then the Airflow Variable."""
+    value = os.environ.get(name)
+    if value is None and "airflow.sdk" in sys.modules:
+        try:
+            value = sys.modules["airflow.sdk"].Variable.get(name, default=None)
+        except Exception:  # noqa: BLE001 (outside a task, or no such Variable)
+            value = None
+    return value or None
+
+
+def freshness_hours(source: str) -> float:
+    """How old a source may be before it alerts: SEND_FRESHNESS_HOURS_<SOURCE>, else the source's own
+    cadence above, else SEND_FRESHNESS_HOURS (default 36: the CMS is read every night)."""
+    own = _setting(f"SEND_FRESHNESS_HOURS_{source.upper()}")
+    if own:
+        return float(own)
+    if source in SOURCE_FRESHNESS_HOURS:
+        return float(SOURCE_FRESHNESS_HOURS[source])
+    return float(_setting("SEND_FRESHNESS_HOURS") or DEFAULT_FRESHNESS_HOURS)
+
+
 def thresholds() -> tuple[float, float]:
-    share = float(os.environ.get("SEND_ALERT_QUARANTINE_SHARE") or DEFAULT_QUARANTINE_SHARE)
-    hours = float(os.environ.get("SEND_FRESHNESS_HOURS") or DEFAULT_FRESHNESS_HOURS)
+    share = float(_setting("SEND_ALERT_QUARANTINE_SHARE") or DEFAULT_QUARANTINE_SHARE)
+    hours = float(_setting("SEND_FRESHNESS_HOURS") or DEFAULT_FRESHNESS_HOURS)
     return share, hours
 
 
@@ -54,15 +86,19 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
                               "reconciled": bool(r.reconciled)} for r in part.itertuples()],
             })
     share, hours = thresholds()
+    from .entities import SOURCE_ORDER
+
     sources = []
-    if len(log):
-        for source, part in log.groupby("source"):
-            last = part[part.status == "loaded"].loaded_at.max()
-            last_any = part.loaded_at.max()
-            age = (now - last).total_seconds() / 3600 if last is not None and last == last else None
-            sources.append({"source": source, "last_loaded": str(last)[:19] if age is not None else None,
-                            "last_checked": str(last_any)[:19], "hours_since_load": None if age is None else round(age, 1),
-                            "stale": age is None or age > hours})
+    for source in dict.fromkeys([*SOURCE_ORDER, *(sorted(set(log.source)) if len(log) else [])]):
+        part = log[log.source == source] if len(log) else log
+        last = part[part.status == "loaded"].loaded_at.max() if len(part) else None
+        last_any = part.loaded_at.max() if len(part) else None
+        age = (now - last).total_seconds() / 3600 if last is not None and last == last else None
+        expected = freshness_hours(source)
+        sources.append({"source": source, "last_loaded": str(last)[:19] if age is not None else None,
+                        "last_checked": str(last_any)[:19] if last_any is not None and last_any == last_any else None,
+                        "hours_since_load": None if age is None else round(age, 1), "freshness_hours": expected,
+                        "stale": age is None or age > expected})
     reasons = wh.frame(
         "SELECT entity, rule, column_name, COUNT(*) AS n FROM ops.quarantine WHERE run_id = :r "
         "GROUP BY entity, rule, column_name ORDER BY n DESC, entity LIMIT 10",
@@ -140,8 +176,16 @@ def breaches(snapshot: dict) -> list[dict]:
     for s in snapshot.get("sources", []):
         if s["stale"]:
             found.append({"kind": "stale_source", "what": f"source {s['source']} last loaded "
-                          f"{s['last_loaded'] or 'never'} (older than {snapshot['thresholds']['freshness_hours']:g} hours)"})
+                          f"{s['last_loaded'] or 'never'} (expected within {s.get('freshness_hours', snapshot['thresholds']['freshness_hours']):g} hours)"})
     return found
+
+
+def with_live_outputs(snapshot: dict | None, settings: Settings) -> dict | None:
+    """The snapshot with SEN2 readiness and the FOI refresh read again from their files (no warehouse),
+    so a sen2_census or foi_tables run shows at once rather than after the next night."""
+    if snapshot is None:
+        return None
+    return {**snapshot, "sen2": _sen2(settings), "foi": _foi(settings)}
 
 
 def write_snapshot(settings: Settings, snapshot: dict) -> Path:
@@ -153,8 +197,22 @@ def read_snapshot(settings: Settings) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def render(snapshot: dict | None, docs_base: str = "") -> str:
-    """The view's page: plain HTML, no scripts, nothing personal."""
+def render(snapshot: dict | None, docs_base: str = "", consortium: list[tuple[str, dict | None]] | None = None) -> str:
+    """The view's page: plain HTML, no scripts, nothing personal. Consortium mode: one part per LA
+    (`consortium` = [(la_code, snapshot)], each LA's Data Docs under `docs_base + la_code + "/"`)."""
+    if consortium is not None:
+        body = "".join(f"<section><h1 class='la'>LA {html.escape(la)}</h1>{_body(snap, f'{docs_base}{la}/')}</section>"
+                       for la, snap in consortium) or "<p>No LAs in SEND_LAS.</p>"
+    else:
+        body = _body(snapshot, docs_base)
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>SEND data health</title><style>"
+            "body{font-family:system-ui,Arial,sans-serif;margin:16px;color:#1b1b1b}table{border-collapse:collapse;margin:4px 0 12px}"
+            "td,th{border:1px solid #ccd;padding:2px 8px;text-align:right}th{background:#eef2f7}td:first-child{text-align:left}"
+            ".bad{color:#b00020;font-weight:bold}.ok{color:#1b6e20}h1{color:#0b3d6e}h2{font-size:1.1em;color:#0b3d6e}"
+            f"</style></head><body><h1>SEND data health</h1>{body}</body></html>")
+
+
+def _body(snapshot: dict | None, docs_base: str) -> str:
     e = html.escape
     if not snapshot:
         body = "<p>No health snapshot yet: it is written at the end of every send_nightly run.</p>"
@@ -173,6 +231,7 @@ def render(snapshot: dict | None, docs_base: str = "") -> str:
             for x in latest["entities"])
         src = "".join(
             f"<tr><td>{e(s['source'])}</td><td>{e(s['last_loaded'] or 'never')}</td><td>{s['hours_since_load'] if s['hours_since_load'] is not None else ''}</td>"
+            f"<td>{s.get('freshness_hours', '')}</td><td>{e(s.get('last_checked') or '')}</td>"
             f"<td class='{'bad' if s['stale'] else 'ok'}'>{'STALE' if s['stale'] else 'fresh'}</td></tr>" for s in snapshot["sources"])
         reasons = "".join(f"<tr><td>{e(r['entity'])}</td><td>{e(r['rule'] or '')}</td><td>{e(r['column'] or '')}</td><td>{r['rows']:,}</td></tr>"
                           for r in snapshot["top_quarantine_reasons"]) or "<tr><td colspan=4>none</td></tr>"
@@ -183,6 +242,12 @@ def render(snapshot: dict | None, docs_base: str = "") -> str:
         sen2 = snapshot.get("sen2") or {}
         sen2_rows = "".join(f"<tr><td>{e(r['severity'])}</td><td>{e(r['rule'])}</td><td>{r['rows']:,}</td></tr>" for r in sen2.get("by_rule", []))
         foi = snapshot.get("foi") or {}
+        if "errors" in sen2:
+            ready = "READY TO SUBMIT" if not sen2["errors"] else "NOT READY TO SUBMIT"
+            sen2_line = (f"{e(str(sen2['year']))} return: <b class='{'bad' if sen2['errors'] else 'ok'}'>{ready}</b> · "
+                         f"errors {sen2['errors']:,} · queries {sen2['queries']:,} · checked {e(str(sen2.get('checked', '')))}")
+        else:
+            sen2_line = e(sen2.get("status", "no SEN2 return built yet"))
         alert_html = "".join(f"<li class='bad'>{e(a['kind'])}: {e(a['what'])}</li>" for a in alerts) or "<li class='ok'>none</li>"
         body = (
             f"<p>LA {e(snapshot['la_code'])} · snapshot {e(snapshot['generated_at'])} · latest run <b>{e(str(snapshot['run_id']))}</b></p>"
@@ -191,15 +256,13 @@ def render(snapshot: dict | None, docs_base: str = "") -> str:
             f"<th>quarantined</th><th>warned</th><th>reconciled</th></tr>{rows}</table>"
             f"<h2>Latest run by entity</h2><table><tr><th>source</th><th>entity</th><th>mode</th><th>extracted</th><th>loaded</th>"
             f"<th>quarantined</th><th>warned</th><th>reconciled</th></tr>{ent}</table>"
-            f"<h2>Sources' freshness</h2><table><tr><th>source</th><th>last loaded</th><th>hours ago</th><th></th></tr>{src}</table>"
+            f"<h2>Sources' freshness</h2><table><tr><th>source</th><th>last new data loaded</th><th>hours ago</th><th>expected within (hours)</th>"
+            f"<th>last checked</th><th></th></tr>{src}</table>"
             f"<h2>Top quarantine reasons (latest run)</h2><table><tr><th>entity</th><th>rule</th><th>column</th><th>rows</th></tr>{reasons}</table>"
             f"<h2>Great Expectations (run {e(str(gx.get('run_id')))})</h2><table><tr><th>entity</th><th>expectations</th><th>failed</th></tr>{gx_rows}</table>"
             f"<p>Data Docs:</p><ul>{docs}</ul>"
-            f"<h2>SEN2 readiness</h2><p>{e(str(sen2.get('year', '')))} {('errors ' + str(sen2['errors']) + ' · queries ' + str(sen2['queries'])) if 'errors' in sen2 else e(sen2.get('status', ''))}</p>"
+            f"<h2>SEN2 readiness</h2><p>{sen2_line}</p>"
             f"<table><tr><th>severity</th><th>rule</th><th>rows</th></tr>{sen2_rows}</table>"
-            f"<h2>FOI tables</h2><p>refreshed {e(str(foi.get('refreshed') or 'never'))}</p>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>SEND data health</title><style>"
-            "body{font-family:system-ui,Arial,sans-serif;margin:16px;color:#1b1b1b}table{border-collapse:collapse;margin:4px 0 12px}"
-            "td,th{border:1px solid #ccd;padding:2px 8px;text-align:right}th{background:#eef2f7}td:first-child{text-align:left}"
-            ".bad{color:#b00020;font-weight:bold}.ok{color:#1b6e20}h1{color:#0b3d6e}h2{font-size:1.1em;color:#0b3d6e}"
-            f"</style></head><body><h1>SEND data health</h1>{body}</body></html>")
+            f"<h2>FOI tables</h2><p>refreshed {e(str(foi.get('refreshed') or 'never'))}"
+            f"{(' · ' + str(foi['tables']) + ' tables published') if foi.get('tables') is not None else ''}</p>")
+    return body

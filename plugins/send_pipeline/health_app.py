@@ -2,14 +2,15 @@
 in plugins/send_health_plugin.py. It renders the health snapshot the nightly run writes (no personal
 data) and the Data Docs beside it. Only a user logged in to Airflow gets the page: the request must
 carry Airflow's JWT (the UI's `_token` cookie or an `Authorization: Bearer` header), checked by
-Airflow's own auth manager; anyone else gets 401.
+Airflow's own auth manager; anyone else gets 401 (or 403 for a forged token).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 
 
@@ -37,31 +38,72 @@ app = FastAPI(title="SEND data health", docs_url=None, redoc_url=None, openapi_u
 USER = Depends(logged_in_user)
 
 
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+DOCS_TYPES = {".html", ".css", ".js", ".png", ".svg", ".ico", ".woff", ".woff2", ".ttf", ".map", ".gif", ".jpg"}
+# Data Docs show sample failing values ("Unexpected Value" tables): personal data. The view withholds
+# every such table; the values stay in the owner-only quarantine files.
+_INNER_TABLE = re.compile(r"<table\b(?:(?!<table\b).)*?</table>", re.S | re.I)
+WITHHELD = "<p class='text-muted'>[sample values withheld: counts only here; rows are in the owner-only quarantine file]</p>"
+
+
+def redact_data_docs(page: str) -> str:
+    """A Data Docs page without the sample values GX renders for failed expectations."""
+    return _INNER_TABLE.sub(lambda m: WITHHELD if "unexpected value" in m.group(0).lower() else m.group(0), page)
+
+
+def _settings():
+    from .settings import Settings
+
+    return Settings.resolve()
+
+
+def _snapshots(settings) -> list[tuple[str | None, dict | None]]:
+    """(LA, snapshot) pairs: the one LA's, or in consortium mode (SEND_LAS) each LA's from its own
+    output folder (SEND_OUTPUT_DIR/<la>/health/). SEN2 and FOI are read again from their files."""
+    from dataclasses import replace
+
+    from . import health
+
+    if not settings.consortium:
+        return [(None, health.with_live_outputs(health.read_snapshot(settings), settings))]
+    out = []
+    for la in settings.las():
+        one = replace(settings, output_dir=settings.output_dir / la, la_code=la)
+        out.append((la, health.with_live_outputs(health.read_snapshot(one), one)))
+    return out
+
+
 @app.get("/", response_class=HTMLResponse)
 async def view(user=USER) -> HTMLResponse:
     from . import health
-    from .settings import Settings
 
-    settings = Settings.resolve()
-    return HTMLResponse(health.render(health.read_snapshot(settings), docs_base="docs/"),
-                        headers={"Cache-Control": "no-store"})
+    settings = _settings()
+    pairs = _snapshots(settings)
+    if settings.consortium:
+        return HTMLResponse(health.render(None, docs_base="docs/", consortium=pairs), headers=NO_STORE)
+    return HTMLResponse(health.render(pairs[0][1], docs_base="docs/"), headers=NO_STORE)
 
 
 @app.get("/snapshot.json")
-async def snapshot(user=USER) -> dict:
-    from . import health
-    from .settings import Settings
-
-    return health.read_snapshot(Settings.resolve()) or {}
+async def snapshot(user=USER) -> JSONResponse:
+    settings = _settings()
+    pairs = _snapshots(settings)
+    body = {la: snap or {} for la, snap in pairs} if settings.consortium else (pairs[0][1] or {})
+    return JSONResponse(body, headers=NO_STORE)
 
 
 @app.get("/docs/{path:path}")
-async def data_docs(path: str, user=USER) -> FileResponse:
-    """Great Expectations Data Docs of a run (validation results: counts and rule names, no row values)."""
-    from .settings import Settings
-
-    root = (Settings.resolve().output_dir / "quality").resolve()
-    target = (Settings.resolve().output_dir / path).resolve()
-    if not str(target).startswith(str(root)) or "data_docs" not in target.parts or not target.is_file():
+async def data_docs(path: str, user=USER) -> Response:
+    """Great Expectations Data Docs of a run: expectations, counts and rule names, sample values withheld."""
+    settings = _settings()
+    output = settings.output_dir.resolve()
+    target = (output / path).resolve()
+    parts = target.relative_to(output).parts if target.is_relative_to(output) else ()
+    if parts and settings.consortium and parts[0] in settings.las():  # consortium: <la>/quality/...
+        parts = parts[1:]
+    if (len(parts) < 4 or parts[0] != "quality" or parts[2] != "data_docs"
+            or target.suffix.lower() not in DOCS_TYPES or not target.is_file()):
         raise HTTPException(status_code=404)
-    return FileResponse(Path(target))
+    if target.suffix.lower() == ".html":
+        return HTMLResponse(redact_data_docs(target.read_text(encoding="utf-8", errors="replace")), headers=NO_STORE)
+    return FileResponse(Path(target), headers=NO_STORE)

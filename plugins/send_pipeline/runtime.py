@@ -38,11 +38,26 @@ def settings(la_code: str | None = None) -> Settings:
     return Settings.resolve(conn=conn, var=var, la_code=la_code)
 
 
+def _channel_url(conn_id: str) -> str | None:
+    """An alert channel's URL from an Airflow connection made in the UI (see alerts.connection_url)."""
+    from airflow.sdk import Connection
+
+    from .alerts import connection_url
+
+    try:
+        c = Connection.get(conn_id)
+    except Exception:  # not defined
+        return None
+    return connection_url({"conn_type": c.conn_type, "host": c.host, "port": c.port, "login": c.login,
+                           "password": c.password, "schema": c.schema, "extra": c.extra_dejson},
+                          "smtp" if conn_id.endswith("smtp") else "webhook")
+
+
 def alert_channels():
     from .alerts import Channels
 
     conn, var = _lookups()
-    return Channels.resolve(conn=conn, var=var)
+    return Channels.resolve(conn=_channel_url, var=var)
 
 
 def alert_task_failure(context) -> dict:

@@ -7,6 +7,7 @@ import socketserver
 import sqlite3
 import threading
 from datetime import date
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -108,26 +109,50 @@ def test_a_failed_task_alerts_by_email_and_webhook(receivers):
 
 
 def test_quality_breaches_alert_without_personal_data(receivers, small_la, tmp_path, monkeypatch):
-    """A night whose quarantine share passes the threshold, and a source never loaded, alert."""
+    """A night quarantining 10 of the 52 banding rates (above the default 5%) and with sources never
+    loaded alerts for each, naming entity, counts and threshold; the snapshot's top reasons name the
+    rule and column. Nothing of a person reaches the receivers."""
+    import csv
+    import io
+    import shutil
+
     smtp, hook = receivers
-    point_at(monkeypatch, small_la, tmp_path)
+    la = tmp_path / "la"
+    shutil.copytree(small_la, la)
+    rates = list(csv.reader(io.StringIO((la / "inbox" / "banding_rates.csv").read_text())))
+    column = rates[0].index("annual_amount")
+    for row in rates[1:11]:
+        row[column] = "lots"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rates)
+    (la / "inbox" / "banding_rates.csv").write_text(buf.getvalue())
+    point_at(monkeypatch, la, tmp_path)
     monkeypatch.setenv("SEND_DATA_DOCS", "0")
-    monkeypatch.setenv("SEND_ALERT_QUARANTINE_SHARE", "0")  # any quarantined row breaches
-    monkeypatch.setenv("SEND_FRESHNESS_HOURS", "0.0001")  # every source is already stale
+    for name in ("SEND_ALERT_QUARANTINE_SHARE", "SEND_FRESHNESS_HOURS"):
+        monkeypatch.delenv(name, raising=False)
     run = pipeline.Run(Settings.resolve(), "night_alerts", date(2026, 2, 1))
-    for source in ("stats", "schools", "banding", "cms"):
+    for source in ("schools", "banding", "cms"):
         pipeline.extract_source(source, run)
         pipeline.validate_source(source, run)
         pipeline.load_source(source, run)
-    import time
-
-    time.sleep(0.5)
     result = pipeline.check_health(run)
-    kinds = {b["kind"] for b in result["breaches"]}
-    assert "stale_source" in kinds
-    assert len(hook.posts) == len(result["breaches"]) == len(smtp.messages)
-    people = _people(small_la)
-    everything = "\n".join(smtp.messages) + json.dumps(hook.posts)
+    found = {(b["kind"], b["what"]) for b in result["breaches"]}
+    assert ("quarantine_share", f"banding_rate: 10 of {len(rates) - 1} rows quarantined "
+            f"({1000 / (len(rates) - 1):.1f}%, threshold 5%)") in found
+    assert {w for k, w in found if k == "stale_source"} == {
+        f"source {s} last loaded never (expected within {h} hours)" for s, h in (("stats", 9600), ("reviews", 192), ("ledger", 840))}
+    assert not [k for k, _ in found if k == "reconciliation"]
+    snapshot = json.loads(Path(result["snapshot"]).read_text())
+    assert snapshot["top_quarantine_reasons"][0]["entity"] == "banding_rate"
+    assert snapshot["top_quarantine_reasons"][0]["column"] == "annual_amount"
+    assert snapshot["top_quarantine_reasons"][0]["rows"] == 10
+    assert len(hook.posts) == len(result["breaches"]) == len(smtp.messages) == 4
+    quarantine_mail = next(m for m in smtp.messages if "Quarantine above the threshold" in m)
+    for text in ("DAG: send_nightly", "Task: reconcile_run", "Run: night_alerts", "banding_rate: 10 of",
+                 "Link: http://airflow.example:8080/dags/send_nightly/runs/night_alerts"):
+        assert text in quarantine_mail, text
+    people = _people(la)
+    everything = "\n".join(smtp.messages) + json.dumps(hook.posts) + json.dumps(snapshot)
     assert not [p for p in people if p in everything]
     assert all(p["run_id"] == "night_alerts" and p["link"].startswith("http://airflow.example:8080/dags/send_nightly")
                for p in hook.posts)
@@ -144,3 +169,55 @@ def test_an_unreachable_receiver_does_not_raise(monkeypatch):
     channels = alerts.Channels("smtp://127.0.0.1:9", ("a@example.gov.uk",), "http://127.0.0.1:9/hook", "http://x")
     alert = alerts.Alert("task_failed", "send_nightly", "t", "r", "boom", "http://x")
     assert alerts.send(alert, channels) == {"email": False, "webhook": False}
+
+
+def test_a_library_error_quoting_a_record_reaches_nobody(receivers, small_la):
+    """Database and pandas errors quote the offending value: the alert keeps the error's type and shape,
+    never the value (the full text stays in the task log)."""
+    smtp, hook = receivers
+    with sqlite3.connect(small_la / "cms.db") as db:
+        forename, surname, upn, postcode, dob = db.execute(
+            "SELECT forename, surname, upn, postcode, dob FROM cms_person WHERE upn IS NOT NULL LIMIT 1").fetchone()
+    errors = [RuntimeError(f"Conversion Error: Could not convert string '{forename} {surname}' to INT32"),
+              RuntimeError(f'duplicate key value violates unique constraint "person_pk": Key (upn)=({upn}) already exists'),
+              KeyError(f"{surname}"), ValueError(f"bad postcode {postcode} for {dob}")]
+    from send_pipeline import runtime
+
+    class TI:
+        dag_id, task_id, run_id = "send_nightly", "cms.validate_source", "manual__2026-02-01"
+
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(runtime, "alert_channels", lambda: alerts.Channels.resolve())
+    try:
+        for error in errors:
+            runtime.alert_task_failure({"ti": TI(), "exception": error})
+    finally:
+        monkey.undo()
+    everything = "\n".join(smtp.messages) + json.dumps(hook.posts)
+    assert len(smtp.messages) == len(hook.posts) == len(errors)
+    for value in (forename, surname, upn, postcode, str(dob)):
+        assert value and str(value) not in everything, value
+    assert "Conversion Error: Could not convert string" in everything and "details in the task log" in everything
+
+
+def test_channels_given_as_airflow_connections(receivers, monkeypatch):
+    """The UI's (JSON) form of both connections: SMTP host/port/extra, webhook host + schema + endpoint."""
+    smtp, hook = receivers
+    smtp_port, hook_port = smtp.server_address[1], hook.server_address[1]
+    monkeypatch.setenv("AIRFLOW_CONN_SEND_ALERT_SMTP", json.dumps(
+        {"conn_type": "smtp", "host": "127.0.0.1", "port": smtp_port, "extra": {"from": "alerts@example.gov.uk",
+                                                                               "starttls": False}}))
+    monkeypatch.setenv("AIRFLOW_CONN_SEND_ALERT_WEBHOOK", json.dumps(
+        {"conn_type": "http", "host": "127.0.0.1", "port": hook_port, "schema": "http", "extra": {"endpoint": "/hook"}}))
+    channels = alerts.Channels.resolve()
+    assert channels.smtp == f"smtp://127.0.0.1:{smtp_port}?from=alerts%40example.gov.uk&starttls=false"
+    assert channels.webhook == f"http://127.0.0.1:{hook_port}/hook"
+    alert = alerts.Alert("stale_source", "send_nightly", "reconcile_run", "r1", "source cms last loaded never", "http://x")
+    assert alerts.send(alert, channels) == {"email": True, "webhook": True}
+    assert "From: alerts@example.gov.uk" in smtp.messages[0]
+    # the same connection read through Airflow's own Connection API (as a task does)
+    from send_pipeline import runtime
+
+    assert runtime._channel_url("send_alert_webhook") == f"http://127.0.0.1:{hook_port}/hook"
+    assert runtime._channel_url("send_alert_smtp") == channels.smtp
+    assert runtime._channel_url("send_alert_nothing") is None

@@ -52,7 +52,7 @@ def _http(url: str, token: str | None = None, data: dict | None = None, method: 
 
 
 @pytest.fixture(scope="module")
-def airflow(small_la, tmp_path_factory):
+def airflow(small_la, tmp_path_factory, request):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"no Chromium at {CHROMIUM}: scripts/ensure_chromium.sh installs it")
@@ -102,7 +102,12 @@ def airflow(small_la, tmp_path_factory):
             time.sleep(1)
         else:
             raise RuntimeError("the api-server did not start")
+        failed_before = request.session.testsfailed
         yield {"base": base, "work": work, "home": home, "la": small_la}
+        if request.session.testsfailed > failed_before:  # the components' logs, to see why
+            for name in logs:
+                lines = (home / f"{name}.log").read_text(errors="replace").splitlines()
+                print(f"\n===== {name} (last 80 lines of {home / (name + '.log')}) =====\n" + "\n".join(lines[-80:]))
     finally:
         for proc in procs.values():
             try:
@@ -161,6 +166,7 @@ def test_log_in_trigger_the_night_and_read_its_health(airflow):
             page.goto(f"{base}/dags", wait_until="networkidle")
             for dag_id in DAGS:
                 page.get_by_text(dag_id, exact=True).first.wait_for(timeout=30000)
+            assert page.get_by_text("Import Error").count() == 0  # the UI's import-errors banner is absent
             page.screenshot(path=str(ARTIFACTS / "02_dags.png"))
 
             cookie_token = next(c["value"] for c in page.context.cookies() if c["name"] == "_token")
@@ -179,12 +185,27 @@ def test_log_in_trigger_the_night_and_read_its_health(airflow):
             page.screenshot(path=str(ARTIFACTS / "03_run.png"))
             assert state == "success", f"send_nightly ended {state}; see {airflow['home']}"
 
-            # the view, inside the UI (the nav's plugin route) and on its own
-            page.goto(f"{base}/plugin/send-health", wait_until="networkidle")
-            page.screenshot(path=str(ARTIFACTS / "04_health_in_ui.png"))
+            # the view from the UI's navigation: Browse -> SEND data health (the plugin's page in the UI)
+            page.goto(f"{base}/dags", wait_until="networkidle")
+            page.get_by_role("button", name="Browse").first.click()
+            link = page.get_by_role("menuitem", name="SEND data health").first
+            link.wait_for(timeout=30000)
+            page.screenshot(path=str(ARTIFACTS / "04_nav_browse_menu.png"))
+            link.click()
+            page.wait_for_url("**/plugin/send-health", timeout=30000)
+            frame = page.frame_locator("iframe").first
+            frame.get_by_text(run_id).first.wait_for(timeout=30000)
+            framed = frame.locator("body").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "05_health_in_ui.png"))
             page.goto(f"{base}/send-health/", wait_until="networkidle")
             text = page.inner_text("body")
-            page.screenshot(path=str(ARTIFACTS / "05_health.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "06_health.png"), full_page=True)
+
+            # a browser that has not logged in is refused the view, and sees none of its figures
+            fresh = browser.new_context()
+            response = fresh.new_page().goto(f"{base}/send-health/")
+            assert response.status == 401 and run_id not in response.text()
+            fresh.close()
         finally:
             browser.close()
 
@@ -192,6 +213,7 @@ def test_log_in_trigger_the_night_and_read_its_health(airflow):
     latest = snapshot["runs"][0]
     assert latest["run_id"] == run_id and latest["reconciled"]
     assert run_id in text and "SEND data health" in text
+    assert f"{latest['rows_loaded']:,}" in framed  # the same figures inside the Airflow UI
     assert f"{latest['rows_loaded']:,}" in text and f"{latest['rows_extracted']:,}" in text
     for entity in ("person", "plan", "review", "ledger_line"):
         assert entity in text
