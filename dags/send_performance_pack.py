@@ -6,16 +6,19 @@ scrutiny. **Schedule:** 06:00 Europe/London on the 1st of each month (after `sen
 
 **What it does.** `build_pack` reads the marts, the FOI tables and the DfE release (SQL in
 `include/sql/pack/`) and writes `SEND_OUTPUT_DIR/packs/<yyyy-mm>/send_performance_pack_<audience>.html`
-(self-contained: charts inline, opens offline, prints to A4) and `.pdf`, each section's table as CSV
-under `tables/<audience>/`, and the readings as JSON. Twelve sections: plan growth, requests vs plans,
-20-week timeliness (by year beside region and England, and by month), annual reviews, placement mix
-against the region's LAs, spend, top-up gaps, special school places, data quality. Every chart has a
-one-line reading computed from its table. `audience`: `internal` (full figures), `public` (FOI
-disclosure control: counts 1-4 shown as `c`, gaps in charts; threshold `SEND_FOI_THRESHOLD`) or `both`.
-The pack is as at the marts' date (the last `send_nightly`).
+(self-contained: charts inline as SVG, opens offline, prints to A4) and `.pdf`, each section's table as
+CSV under `tables/<audience>/`, and the readings as JSON (owner-only files). Thirteen sections, each a
+chart with a one-line reading computed from its table: plans, requests vs plans, 20-week timeliness
+(by year beside region and England, and by month), annual reviews, late schools, overdue reviews by
+co-ordinator, placement mix against the region's LAs, spend, cost per pupil, top-up gaps, special school
+places, data quality. `audience`: `internal` (full figures), `public` (FOI disclosure control: counts 1-4
+as `c`, left as gaps in the charts; `SEND_FOI_THRESHOLD`) or `both`. The pack is as at the marts' date
+(the last successful `send_nightly`); `<yyyy-mm>` is that date's month.
 
 **When it fails.**
-- *"the marts are as at …"*: the `as_at` param differs from the marts' date; run `send_nightly` with that
+- *"the marts are as at …, N days before this run's date"*: `send_nightly` has not succeeded for days;
+  fix it, then clear this task (or run by hand with `as_at` = the marts' date to build from them as they are).
+- *"the marts are as at …"* (by hand): `as_at` differs from the marts' date; run `send_nightly` with that
   `as_at` first, or leave `as_at` blank.
 - *a section's SQL fails*: a mart or `ref.dfe_*` table is missing (DfE release not loaded): drop the zip
   in the inbox and let `send_nightly` run; earlier packs stay as they were.

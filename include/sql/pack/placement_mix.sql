@@ -1,5 +1,6 @@
 -- pack.placement_mix: where children and young people with EHC plans are placed, as a share of all
 -- plans: this LA beside each LA of its region, the region and England (latest DfE caseload release).
+-- The pack works out the shares (in Python, so both engines round alike).
 with
 
 release as (
@@ -42,11 +43,11 @@ final as (
         area,
         comparator,
         plans,
-        round(cast(100.0 * (mainstream_total - mainstream_independent) / plans as numeric), 1) as pct_mainstream,
-        round(cast(100.0 * (special_total - special_independent) / plans as numeric), 1) as pct_special,
-        round(cast(100.0 * (mainstream_independent + special_independent) / plans as numeric), 1) as pct_independent,
-        round(cast(100.0 * post_16 / plans as numeric), 1) as pct_post_16,
-        round(cast(100.0 * (plans - mainstream_total - special_total - post_16) / plans as numeric), 1) as pct_other
+        mainstream_total - mainstream_independent as mainstream,
+        special_total - special_independent as special,
+        mainstream_independent + special_independent as independent,
+        post_16,
+        plans - mainstream_total - special_total - post_16 as other
     from numbers
     where plans > 0 and mainstream_total is not null and special_total is not null
 )

@@ -1,9 +1,10 @@
--- pack.special_school_places: places at each LA special school and how many are filled by the LA's own
--- pupils, per academic year, the last five years (foi.special_school_places).
+-- pack.special_school_places: places at each LA special school (GIAS capacity: latest year only) and
+-- how many of the LA's own pupils with EHC plans attend it on each January census day, the last five
+-- academic years (foi.special_school_places, without its Total rows: the pack adds up the schools).
 with
 
 places as (
-    select * from foi.special_school_places
+    select * from foi.special_school_places where school_urn <> 'Total'
 ),
 
 years as (

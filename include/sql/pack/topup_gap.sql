@@ -1,5 +1,7 @@
--- pack.topup_gap: the ten schools with the largest gap between the top-up their pupils' bands imply and
+-- pack.topup_gap: schools ranked by the size of the gap between the top-up their pupils' bands imply and
 -- the top-up paid, in the last complete financial year before the as-at date (marts.topup_expected_vs_actual).
+-- The pack shows the first ten (the public version: the first ten with at least the threshold of pupils,
+-- so a school's place in the list never bounds a suppressed amount).
 with
 
 topup as (
@@ -13,12 +15,14 @@ last_year as (
 ),
 
 final as (
-    select t.financial_year, t.school_urn, t.school_name, t.pupils, t.expected_topup, t.actual_topup, t.gap
+    select
+        t.financial_year,
+        t.school_urn,
+        coalesce(t.school_name, 'URN ' || cast(t.school_urn as varchar)) as school_name,
+        t.pupils, t.expected_topup, t.actual_topup, t.gap
     from topup t
     join last_year l on l.financial_year = t.financial_year
     where t.gap is not null
-    order by abs(t.gap) desc, t.school_urn
-    limit 10
 )
 
-select * from final
+select * from final order by abs(gap) desc, school_urn

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import re
+import textwrap
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 
 AUDIENCES = ("internal", "public")
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]  # Okabe-Ito
-TABLE_ROWS = 14  # rows of a section's table printed in the pack (the CSV beside it has them all)
+TABLE_ROWS = 10  # rows of a section's table printed in the pack (the CSV beside it has them all)
+STALE_DAYS = 3  # a pack with a blank as_at refuses marts older than this (the nightly has been failing)
 
 
 def pack_dir(run: Run) -> Path:
@@ -33,7 +35,7 @@ def pack_dir(run: Run) -> Path:
 
 
 def query(wh, run: Run, section: S.Section) -> pd.DataFrame:
-    sql = render_model(SQL_DIR / "pack" / f"{section.id}.sql", run)
+    sql = render_model(SQL_DIR / "pack" / f"{section.query_name}.sql", run)
     if wh.dialect == "postgresql":
         sql = sql.replace("%", "%%")
     with wh.connect() as conn:
@@ -41,22 +43,56 @@ def query(wh, run: Run, section: S.Section) -> pd.DataFrame:
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
+def select_rows(section: S.Section, raw: pd.DataFrame, audience: str, threshold: int) -> pd.DataFrame:
+    """The rows a section shows: a ranked list's first `top`; in the public version, first leaving out
+    rows based on fewer than `threshold` pupils (`public_min`), so a suppressed amount is not bounded by
+    its neighbours in the ranking."""
+    rows = raw
+    column = section.extra.get("public_min")
+    if audience == "public" and column:
+        base = rows[column].map(S.num)
+        rows = rows[(base >= threshold) | (base == 0)]
+    if section.extra.get("top"):
+        rows = rows.head(section.extra["top"])
+    rows = rows.reset_index(drop=True)
+    if audience == "public" and section.extra.get("public_relabel"):
+        # a pseudonymous key is stable from pack to pack: the public sees a rank in this pack only
+        column, label = section.extra["public_relabel"]
+        rows = rows.assign(**{column: [label.format(n=i + 1) for i in range(len(rows))]})
+        rows = rows.drop(columns=[c for c in section.extra.get("public_drop", ()) if c in rows])
+    return rows
+
+
+def layout(section: S.Section):
+    """The section's table as the FOI disclosure control describes one: its counts (additive where they
+    make up a group: a total and its parts), and money based on a pupil count."""
+    from ..foi.disclosure import Layout, Measure
+
+    grouped = {c for total, parts in section.groups for c in (total, *parts)}
+    measures = tuple(Measure(c, "count", additive=c in grouped) for c in section.counts) + tuple(
+        Measure(m, "money", base=b) for m, b in section.money)
+    return Layout(keys=section.keys, measures=measures, totals=dict(section.totals), column_groups=section.groups)
+
+
 def protect(section: S.Section, frame: pd.DataFrame, audience: str, threshold: int) -> pd.DataFrame:
-    """Public: counts 1 to threshold-1 and money based on them become `c` (FOI disclosure control);
-    then rates are computed from what is left, so a rate never gives a suppressed count back."""
-    out = frame.copy()
+    """Public: counts 1 to threshold-1 and money based on them become `c`, with secondary suppression
+    across each additive group (the FOI tables' disclosure control, foi.disclosure); then rates are
+    computed from what is left, so a rate never gives a suppressed count back. Internal: as queried."""
+    out = frame.copy().reset_index(drop=True)
     if audience == "public" and len(out) and (section.counts or section.money):
-        from ..foi.disclosure import Layout, Measure
         from ..foi.disclosure import protect as foi_protect
 
-        measures = tuple(Measure(c, "count") for c in section.counts) + tuple(
-            Measure(m, "money", base=b) for m, b in section.money)
-        keyed = out.reset_index(drop=True)
-        measures = tuple(Measure(m.name, m.kind, additive=m.kind == "count" and any(
-            m.name == total or m.name in parts for total, parts in section.groups), base=m.base) for m in measures)
-        published = foi_protect(keyed, Layout(keys=section.keys, measures=measures,
-                                              column_groups=section.groups), threshold).frame
-        for m in measures:
+        published = foi_protect(out, layout(section), threshold).frame
+        for key, label in section.totals.items():
+            # a total is also published elsewhere (a yearly table): if it was hidden here, the cells it
+            # adds up could be worked out from that one, so hide all of them
+            others = [k for k in section.keys if k != key]
+            is_total = published[key].astype(str) == str(label)
+            for m in layout(section).measures:
+                for _, row in published[is_total & (published[m.name].astype(str) == "c")].iterrows():
+                    same = (published[others].astype(str) == row[others].astype(str)).all(axis=1)
+                    published.loc[same, m.name] = "c"
+        for m in layout(section).measures:
             out[m.name] = published[m.name].to_numpy()
     for name, numer, denom in section.rates:
         parts = denom.split("+")
@@ -64,15 +100,26 @@ def protect(section: S.Section, frame: pd.DataFrame, audience: str, threshold: i
         for _, row in out.iterrows():
             d = [S.num(row[p]) for p in parts]
             n = S.num(row[numer])
-            small = audience == "public" and any(v is not None and 0 < v < threshold for v in d)
-            withheld = n is None or any(v is None for v in d) or small
-            values.append(("c" if audience == "public" else None) if withheld else S.pct(n, sum(d)))
+            if audience == "public" and ("c" in (row[numer], *(row[p] for p in parts)) or any(
+                    v is not None and 0 < v < threshold for v in d)):
+                values.append("c")  # based on a suppressed or small count: withheld
+            elif n is None or any(v is None for v in d):
+                values.append(None)  # not held (e.g. places before the latest year)
+            else:
+                values.append(S.pct(n, sum(d)))
         out[name] = values
     return out
 
 
+def has_gaps(section: S.Section, table: pd.DataFrame) -> bool:
+    """Whether the chart leaves out a suppressed value (public version)."""
+    cols = [c for c in (*section.y, section.extra.get("dashed"), section.extra.get("marker")) if c and c in table]
+    return bool(len(table)) and bool((table[cols].astype(str) == "c").to_numpy().any())
+
+
 def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
-    """The section's chart as an inline SVG (matplotlib, Agg)."""
+    """The section's chart as an inline SVG (matplotlib, Agg). Suppressed cells (`c`) are not plotted:
+    they leave gaps (a line breaks, a bar is missing)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -81,37 +128,56 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
     plt.rcParams.update({"font.size": 8, "font.family": "DejaVu Sans", "svg.fonttype": "none", "svg.hashsalt": section.id,
                          "axes.spines.top": False, "axes.spines.right": False})
     data = frame.copy()
-    if section.extra.get("latest_only") and len(data):
-        data = data[data[section.series] == data[section.series].max()]
-        series = None
-    else:
-        series = section.series
+    for key, label in section.totals.items():  # total rows are for the table, not the chart
+        data = data[data[key].astype(str) != str(label)]
+    series = section.series
     if section.extra.get("only"):
         data = data[data[section.series].isin(section.extra["only"])]
-    for col in section.y:
-        data[col] = data[col].map(S.num).astype(float)
-    fig, ax = plt.subplots(figsize=(7.2, 3.0 if section.chart != "stacked_hbar" else 3.6), dpi=100)
+    dashed, marker = section.extra.get("dashed"), section.extra.get("marker")
+    for col in (*section.y, dashed, marker):
+        if col:
+            data[col] = data[col].map(S.num).astype(float)
+    horizontal = section.chart in ("hbar", "stacked_hbar")
+    fig, ax = plt.subplots(figsize=(7.2, 3.5 if section.chart == "stacked_hbar" else 2.75), dpi=100)
     if series and section.chart in ("line", "bar"):
-        wide = data.pivot_table(index=section.x, columns=series, values=section.y[0], aggfunc="first", dropna=False)
+        def wide_of(col):
+            return data.pivot_table(index=section.x, columns=series, values=col, aggfunc="first", dropna=False)
+        wide = wide_of(section.y[0])
     else:
         wide = data.set_index(section.x)[list(section.y)]
-    labels = [_label(section, v) for v in wide.index]
+    labels = [_label(section.x, v) for v in wide.index]
     if section.chart == "line":
+        names = section.extra.get("legend", {})
         for i, col in enumerate(wide.columns):
             ax.plot(range(len(wide)), wide[col].to_numpy(), marker="o", markersize=3, color=PALETTE[i % 8],
-                    label=str(col) if series else _pretty(col))
-        ax.set_xticks(range(len(wide)), labels, rotation=45 if len(wide) > 8 else 0, ha="right" if len(wide) > 8 else "center")
+                    label=names.get(col, _label(series, col)) if series else _pretty(col))
+        if dashed and series:
+            ex = wide_of(dashed).reindex(index=wide.index, columns=wide.columns)
+            for i, col in enumerate(ex.columns):
+                ax.plot(range(len(ex)), ex[col].to_numpy(), linestyle="--", linewidth=1, color=PALETTE[i % 8],
+                        label=f"{_label(series, col)}, excl. exceptions")
+        crowded = len(wide) > 8
+        ax.set_xticks(range(len(wide)), labels, rotation=45 if crowded else 0, ha="right" if crowded else "center")
     elif section.chart == "bar":
         width = 0.8 / max(1, len(wide.columns))
         for i, col in enumerate(wide.columns):
             ax.bar([x + i * width for x in range(len(wide))], wide[col].to_numpy(), width, color=PALETTE[i % 8],
-                   label=_label(section, col).replace("_", " ") if series else _pretty(col))
-        ax.set_xticks([x + width * (len(wide.columns) - 1) / 2 for x in range(len(wide))], labels,
-                      rotation=30 if len(wide) > 6 else 0, ha="right" if len(wide) > 6 else "center")
+                   label=_label(series, col) if series else _pretty(col))
+        centres = [x + width * (len(wide.columns) - 1) / 2 for x in range(len(wide))]
+        if marker and series:  # e.g. places: one mark per school, the latest value held
+            held = data.dropna(subset=[marker]).sort_values(series).groupby(section.x)[marker].last()
+            ax.scatter(centres, held.reindex(wide.index).to_numpy(), marker="_", s=260, linewidths=2.2, color="#000000",
+                       zorder=3, label=_pretty(marker) + " (latest)")
+        if len(wide) <= 9:  # a few categories: names wrapped under their bars, level
+            ax.set_xticks(centres, [textwrap.fill(lbl, 16 if len(wide) <= 6 else 12) for lbl in labels], fontsize=7)
+        else:
+            ax.set_xticks(centres, [lbl[:28] for lbl in labels], rotation=30, ha="right")
     elif section.chart == "hbar":
         values = wide[section.y[0]].to_numpy()[::-1]
         ax.barh(range(len(wide)), values, color=PALETTE[0], label=_pretty(section.y[0]))
         ax.set_yticks(range(len(wide)), [lbl[:38] for lbl in labels][::-1])
+        if (pd.Series(values).dropna() < 0).any():
+            ax.axvline(0, color="#444444", linewidth=0.8)
     elif section.chart == "stacked_hbar":
         left = [0.0] * len(wide)
         for i, col in enumerate(wide.columns):
@@ -120,22 +186,26 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
             left = [a + b for a, b in zip(left, values)]
         ax.set_yticks(range(len(wide)), [lbl[:30] for lbl in labels])
         ax.invert_yaxis()
-    value_axis = ax.xaxis if section.chart in ("hbar", "stacked_hbar") else ax.yaxis
-    (ax.set_xlabel if section.chart in ("hbar", "stacked_hbar") else ax.set_ylabel)(section.y_label)
-    if section.chart not in ("hbar", "stacked_hbar"):
-        ax.set_xlabel(section.x_label or _pretty(section.x))
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    (ax.set_xlabel if horizontal else ax.set_ylabel)(section.y_label)
+    (ax.set_ylabel if horizontal else ax.set_xlabel)(section.x_label or ("" if horizontal else _pretty(section.x)))
     if section.percent_axis:
         value_axis.set_major_formatter(matplotlib.ticker.PercentFormatter(decimals=0))
     elif section.money or "£" in section.y_label:
-        value_axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v:,.0f}"))
+        value_axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: S.fmt_money(v, short=True)))
+    else:
+        value_axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    if section.chart == "line" and not section.percent_axis and wide.notna().to_numpy().any():
+        ax.set_ylim(bottom=0)  # counts from zero: growth drawn to scale
     if not wide.notna().to_numpy().any():  # nothing publishable (public version of a small LA)
-        ax.set_yticks([]) if section.chart not in ("hbar", "stacked_hbar") else ax.set_xticks([])
+        ax.set_yticks([]) if not horizontal else ax.set_xticks([])
         ax.text(0.5, 0.5, "Every figure here is suppressed in this version (too few to publish): see the table.",
                 transform=ax.transAxes, ha="center", va="center", fontsize=8, color="#444444")
-    ax.grid(axis="x" if section.chart in ("hbar", "stacked_hbar") else "y", color="#dddddd", linewidth=0.6)
+    ax.grid(axis="x" if horizontal else "y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
-    if len(ax.get_legend_handles_labels()[0]) > 1:
-        ax.legend(frameon=False, fontsize=7, ncol=min(5, len(ax.get_legend_handles_labels()[0])),
+    handles = ax.get_legend_handles_labels()[0]
+    if len(handles) > 1:
+        ax.legend(frameon=False, fontsize=7, ncol=3 if len(handles) == 6 else min(6, len(handles)),
                   loc="lower left", bbox_to_anchor=(0, 1.01), borderaxespad=0)  # above the plot: clear of the ticks
     fig.text(0.01, 0.01, section.source, fontsize=6.5, color="#444444")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
@@ -146,20 +216,28 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype: inline SVG
     # ids unique across the page's charts (each SVG names its clip paths and styles alike)
     svg = re.sub(r'(id="|href="#|url\(#)([^")]+)', lambda m: f"{m.group(1)}{section.id}-{m.group(2)}", svg)
-    return re.sub(r'<svg ([^>]*?)width="[^"]+" height="[^"]+"', r'<svg \1 class="chart" role="img"', svg, count=1)
+    title = html.escape(f"Chart: {section.title}")
+    return re.sub(r'<svg ([^>]*?)width="[^"]+" height="[^"]+"', rf'<svg \1 class="chart" role="img" aria-label="{title}"',
+                  svg, count=1)
 
 
 def _pretty(name) -> str:
-    return str(name).replace("pct_", "% ").replace("_", " ").strip().capitalize()
+    text = str(name).replace("pct_", "% ").replace("_", " ").strip().capitalize()
+    text = re.sub(r" ex$", ", excl. exceptions", text)
+    text = re.sub(r"\b[Uu]rn\b", "URN", text)
+    return re.sub(r"\b[Ll]a\b", "LA", text)
 
 
-def _label(section: S.Section, value) -> str:
-    if section.x == "month":
+def _label(column: str | None, value) -> str:
+    """A category as printed on an axis or in a legend."""
+    if column == "month":
         return S.month_name(value)
-    if section.x == "time_period" and len(str(value)) == 6:
-        return f"{str(value)[:4]}/{str(value)[4:]}"
-    if section.x == "as_at":
-        return f"{pd.Timestamp(value):%d %b}"
+    if column == "time_period":
+        return S.period(value)
+    if column == "provision_type":
+        return S.provision(value, capital=True)
+    if column == "as_at":
+        return f"{pd.Timestamp(value):%d %b %Y}"
     return str(value)
 
 
@@ -170,6 +248,12 @@ def _cell(column: str, value, money: set = frozenset()) -> str:
     """A table cell as printed: labels as they are, counts with thousands separators, rates to 1 dp."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
+    if column == "provision_type":
+        return S.provision(value, capital=True)
+    if column == "time_period":
+        return S.period(value)
+    if column == "month":
+        return S.month_name(value)
     if isinstance(value, str):
         return value
     if column == "month":
@@ -180,21 +264,38 @@ def _cell(column: str, value, money: set = frozenset()) -> str:
     if number is None:
         return str(value)
     if column in money:
-        return f"£{number:,.0f}"
+        return f"{'-' if number < 0 else ''}£{abs(number):,.0f}"
     if float(number).is_integer():
         return f"{int(number):,}"
     return f"{number:,.1f}"
 
 
-def table_html(frame: pd.DataFrame, section: S.Section) -> str:
-    shown = frame.tail(TABLE_ROWS) if len(frame) > TABLE_ROWS else frame
+def table_html(frame: pd.DataFrame, section: S.Section, audience: str) -> str:
+    if section.extra.get("pivot_table") and len(frame):  # one row per period, a column per series
+        wide = frame.pivot(index=section.x, columns=section.series, values=section.y[0])
+        head = f"<th>{html.escape(_pretty(section.x))}</th>" + "".join(
+            f"<th>{html.escape(section.extra.get('legend', {}).get(c, str(c)))}</th>" for c in wide.columns)
+        rows = "".join(
+            "<tr>" + f"<td>{html.escape(_cell(section.x, i))}</td>"
+            + "".join(f"<td>{html.escape(_cell(section.y[0], v))}</td>" for v in r) + "</tr>"
+            for i, r in zip(wide.index, wide.to_numpy()))
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    ranked = section.chart == "hbar"  # a top-N list: its first rows; a time series: its latest
+    limit = section.extra.get("table_rows", TABLE_ROWS)
+    shown = (frame.head(limit) if ranked else frame.tail(limit)) if len(frame) > limit else frame
+    shown = shown.drop(columns=[c for c in section.extra.get("hide_columns", ()) if c in shown])  # in the CSV
+    if section.totals.get("month") and "year" in shown:
+        # months carry their year: print a total row as "2025 total" and drop the year column
+        shown = shown.assign(month=[f"{y} total" if str(m) == section.totals["month"] else m
+                                    for y, m in zip(shown["year"], shown["month"])]).drop(columns=["year"])
     head = "".join(f"<th>{html.escape(_pretty(c))}</th>" for c in shown.columns)
     rows = []
     for _, row in shown.iterrows():
         cells = [f"<td>{html.escape(_cell(col, row[col], {m for m, _ in section.money}))}</td>" for col in shown.columns]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    more = (f"<p class='more'>Latest {TABLE_ROWS} of {len(frame)} rows; all rows in tables/{section.id}.csv.</p>"
-            if len(frame) > TABLE_ROWS else "")
+    more = (f"<p class='more'>{'First' if ranked else 'Latest'} {limit} of {len(frame)} rows; "
+            f"all rows in tables/{audience}/{section.id}.csv.</p>"
+            if len(frame) > limit else "")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
@@ -210,9 +311,10 @@ section { break-inside: avoid; page-break-inside: avoid; margin: 0 0 6mm 0; padd
 .reading { font-size: 10.5pt; font-weight: bold; margin: 1mm 0 2mm 0; }
 svg.chart { width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; font-size: 7.5pt; margin-top: 2mm; }
-th, td { border: 1px solid #ccd; padding: 0.6mm 1.6mm; text-align: right; }
-th { background: #eef2f7; } td:first-child, th:first-child { text-align: left; }
+th, td { border: 1px solid #ccd; padding: 0.6mm 1.6mm; text-align: right; } td { white-space: nowrap; }
+th { background: #eef2f7; } td:first-child, th:first-child { text-align: left; white-space: nowrap; }
 .note, .more, .source { font-size: 7.5pt; color: #444; margin: 1mm 0; }
+.gaps { font-size: 8pt; color: #7a4a00; margin: 1mm 0; }
 ol.contents { columns: 2; font-size: 9pt; }
 """
 
@@ -221,15 +323,20 @@ def render_html(run: Run, audience: str, threshold: int, built: list[dict], la_n
     when = f"{run.as_at:%d %B %Y}"
     banner = (f"<div class='banner'>Public version: counts from 1 to {threshold - 1} and amounts based on them are "
               f"shown as <b>c</b> (suppressed) and left as gaps in the charts; rates are withheld where they could "
-              f"reveal them. Co-ordinators appear by pseudonymous key.</div>" if audience == "public" else
-              "<div class='banner'>Internal version: full figures. Not for publication: use the public version.</div>")
+              f"reveal them; rankings leave out schools too small to publish. Co-ordinators appear by their rank in this "
+              f"pack only.</div>" if audience == "public" else
+              "<div class='banner'>Internal version: full figures, co-ordinators by pseudonymous key. Not for "
+              "publication: use the public version.</div>")
     contents = "".join(f"<li>{html.escape(b['section'].title)}</li>" for b in built)
     body = []
     for b in built:
         s = b["section"]
         body.append(
             f"<section id='{s.id}'><h2>{html.escape(s.title)}</h2><p class='reading'>{html.escape(b['reading'])}</p>"
-            f"{b['svg']}{table_html(b['table'], s)}"
+            f"{b['svg']}"
+            + (f"<p class='gaps'>Gaps in this chart are suppressed figures (counts from 1 to {threshold - 1}, or "
+               f"rates and amounts based on them): they are not plotted.</p>" if b.get("gaps") else "")
+            + f"{table_html(b['table'], s, audience)}"
             + (f"<p class='note'>{html.escape(s.note)}</p>" if s.note else "")
             + f"<p class='source'>{html.escape(s.source)}</p></section>")
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>SEND performance pack, {html.escape(la_name)}, "
@@ -251,12 +358,19 @@ def build_packs(audience: str, threshold_value, requested_as_at, run: Run) -> di
     if requested_as_at and str(requested_as_at) != marts_as_at.isoformat():
         raise ValueError(f"the marts are as at {marts_as_at}; run send_nightly with as_at={requested_as_at} first "
                          f"(or leave as_at blank for a pack as at {marts_as_at})")
+    if not requested_as_at and (run.as_at - marts_as_at).days > STALE_DAYS:
+        raise ValueError(f"the marts are as at {marts_as_at}, {(run.as_at - marts_as_at).days} days before this run's "
+                         f"date {run.as_at}: send_nightly has not succeeded since. Fix the nightly and clear this task, "
+                         f"or run by hand with as_at={marts_as_at} for a pack as at that date")
     run = dataclasses.replace(run, as_at=marts_as_at)
     wanted = AUDIENCES if audience in ("both", "", None) else (audience,)
-    return {a: build_pack(a, threshold_value, run) for a in wanted}
+    from ..foi.build import build_foi
+
+    build_foi(run)  # the benchmark, plans and places tables the pack reads, current to the marts (once)
+    return {a: build_pack(a, threshold_value, run, refresh_foi=False) for a in wanted}
 
 
-def build_pack(audience: str, threshold_value, run: Run) -> dict:
+def build_pack(audience: str, threshold_value, run: Run, refresh_foi: bool = True) -> dict:
     """Build the pack for `audience` (internal | public) as at the run's date."""
     from ..foi import steps as foi_steps
     from ..foi.build import build_foi
@@ -265,7 +379,8 @@ def build_pack(audience: str, threshold_value, run: Run) -> dict:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     started = time.perf_counter()
     threshold = foi_steps.threshold(threshold_value)
-    build_foi(run)  # the benchmark and places tables the pack reads, current to the marts
+    if refresh_foi:
+        build_foi(run)  # the benchmark, plans and places tables the pack reads, current to the marts
     wh = run.warehouse()
     built = []
     try:
@@ -273,9 +388,12 @@ def build_pack(audience: str, threshold_value, run: Run) -> dict:
         la_name = str(la.iloc[0, 0]) if len(la) and la.iloc[0, 0] not in (None, "z", "x") else f"LA {run.settings.la_code}"
         for section in S.SECTIONS:
             raw = query(wh, run, section)
-            table = protect(section, raw, audience, threshold)
-            built.append({"section": section, "raw": raw, "table": table, "reading": section.reading(table),
-                          "svg": chart_svg(section, table)})
+            table = protect(section, select_rows(section, raw, audience, threshold), audience, threshold)
+            reading = section.reading(table)
+            if table.empty and len(raw) and section.extra.get("public_none"):  # all left out of a public ranking
+                reading = section.extra["public_none"].format(threshold=threshold)
+            built.append({"section": section, "raw": raw, "table": table, "reading": reading,
+                          "svg": chart_svg(section, table), "gaps": audience == "public" and has_gaps(section, table)})
     finally:
         wh.dispose()
     folder = landing.owner_only_dir(pack_dir(run))

@@ -39,11 +39,18 @@ def fmt_int(value) -> str:
     return "a suppressed number" if num(value) is None else f"{int(round(num(value))):,}"
 
 
-def fmt_money(value) -> str:
+def fmt_money(value, short: bool = False) -> str:
+    """£1,234, £2.5m, -£17,581; `short` (axis ticks): £17.5k."""
     v = num(value)
     if v is None:
         return "a suppressed amount"
-    return f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v:,.0f}"
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    if v >= 1e6:
+        return f"{sign}£{v / 1e6:,.1f}m"
+    if short and v >= 1e3:
+        return f"{sign}£{v / 1e3:,.3g}k"
+    return f"{sign}£{v:,.0f}"
 
 
 def census_year(time_period) -> str:
@@ -52,7 +59,26 @@ def census_year(time_period) -> str:
     return str(int(text[:4]) + 1) if len(text) == 6 else text
 
 
+def period(time_period) -> str:
+    """A DfE academic-year period as printed: 202425 -> 2024/25 (anything else stays as it is)."""
+    text = str(time_period)
+    return f"{text[:4]}/{text[4:]}" if len(text) == 6 and text.isdigit() else text
+
+
+PROVISION = {"mainstream": "mainstream", "la_special": "LA special", "independent_or_nonmaintained":
+             "independent / non-maintained", "post_16": "post-16", "alternative_provision": "alternative provision",
+             "unknown": "not known (URN not in GIAS)"}
+
+
+def provision(value, capital: bool = False) -> str:
+    """A provision type in words (mid-sentence; `capital` for a label)."""
+    text = PROVISION.get(str(value), str(value).replace("_", " "))
+    return text[:1].upper() + text[1:] if capital else text
+
+
 def month_name(yyyymm) -> str:
+    if not str(yyyymm).isdigit():
+        return str(yyyymm)  # a total row
     y, m = divmod(int(yyyymm), 100)
     return pd.Timestamp(year=y, month=m, day=1).strftime("%b %Y")
 
@@ -77,7 +103,13 @@ class Section:
     x_label: str = ""
     note: str = ""
     percent_axis: bool = False
+    sql: str = ""                   # the query file in include/sql/pack/ (default: the section's id)
+    totals: dict = field(default_factory=dict)  # key -> label of its total rows (additive, e.g. month: Total)
     extra: dict = field(default_factory=dict)
+
+    @property
+    def query_name(self) -> str:
+        return self.sql or self.id
 
 
 # ---------------------------------------------------------------------------------------- readings
@@ -88,18 +120,45 @@ def _latest_two(frame: pd.DataFrame, by: str) -> tuple[pd.Series | None, pd.Seri
     return frame.iloc[-1], (frame.iloc[-2] if len(frame) > 1 else None)
 
 
+def _growth(t: pd.DataFrame, comparator: str, first, last) -> float | None:
+    rows = t[(t.comparator == comparator) & t.time_period.isin([first, last])].sort_values("time_period")
+    if len(rows) != 2 or not num(rows.iloc[0].plans) or num(rows.iloc[1].plans) is None:
+        return None
+    return pct(num(rows.iloc[1].plans) - num(rows.iloc[0].plans), rows.iloc[0].plans)
+
+
+def _signed(value: float | None) -> str:
+    return fmt_pct(None) if value is None else f"{'+' if value >= 0 else '-'}{fmt_pct(abs(value))}"
+
+
 def read_plans(t: pd.DataFrame) -> str:
-    la = t[t.comparator == "This LA"].sort_values("time_period")
-    if la.empty:
-        return "The DfE release holds no plan counts for this LA."
-    first, last = la.iloc[0], la.iloc[-1]
-    growth = pct(num(last.plans) - num(first.plans), first.plans) if num(last.plans) and num(first.plans) else None
-    eng = t[(t.comparator == "England")].sort_values("time_period")
-    eng_growth = (pct(num(eng.iloc[-1].plans) - num(eng.iloc[0].plans), eng.iloc[0].plans) if len(eng) > 1 else None)
-    text = (f"{fmt_int(last.plans)} EHC plans in January {census_year(last.time_period)}, "
-            f"{'up' if (growth or 0) >= 0 else 'down'} {fmt_pct(abs(growth) if growth is not None else None)} "
-            f"on January {census_year(first.time_period)}")
-    return text + (f"; England grew {fmt_pct(eng_growth)} over the same years." if eng_growth is not None else ".")
+    own = t[(t.comparator == "This LA (own records)") & t.plans.map(num).notna()].sort_values("time_period")
+    dfe = t[(t.comparator == "This LA") & t.plans.map(num).notna()].sort_values("time_period")
+    if own.empty and dfe.empty:
+        return "Neither the LA's records nor the DfE release hold plan counts for this LA."
+    text = ""
+    if len(own):
+        first, last = own.iloc[0], own.iloc[-1]
+        text = (f"{fmt_int(last.plans)} EHC plans on the January {census_year(last.time_period)} census day "
+                f"(the LA's records)")
+        if len(own) > 1:
+            growth = _growth(t, "This LA (own records)", first.time_period, last.time_period)
+            if growth is not None:
+                text += (f", {'up' if growth >= 0 else 'down'} {fmt_pct(abs(growth))} "
+                         f"on January {census_year(first.time_period)}")
+    if len(dfe):
+        first, last = dfe.iloc[0], dfe.iloc[-1]
+        text += ("; the DfE published " if text else "") + \
+            f"{fmt_int(last.plans)} for January {census_year(last.time_period)}"
+        others = []
+        for name, label in (("This LA", "this LA"), ("Region", "the region"), ("England", "England")):
+            g = _growth(t, name, first.time_period, last.time_period) if first.time_period != last.time_period else None
+            if g is not None:
+                others.append(f"{label} {_signed(g)}")
+        if others:
+            text += f" ({', '.join(others)} since January {census_year(first.time_period)})"
+    text = text[0].upper() + text[1:] if text[0].isalpha() else text
+    return text + "."
 
 
 def read_requests(t: pd.DataFrame) -> str:
@@ -128,27 +187,46 @@ def read_timeliness(t: pd.DataFrame) -> str:
         row = t[(t.comparator == name) & (t.year == last.year)]
         if len(row) and num(row.iloc[0].pct_within_20_weeks) is not None:
             text += f"; {'the region' if name == 'Region' else name} {fmt_pct(num(row.iloc[0].pct_within_20_weeks))}"
+    if num(last.pct_within_20_weeks_ex) is not None:
+        text += f" (excluding exception cases: {fmt_pct(num(last.pct_within_20_weeks_ex))}"
+        eng = t[(t.comparator == "England") & (t.year == last.year)]
+        if len(eng) and num(eng.iloc[0].pct_within_20_weeks_ex) is not None:
+            text += f", England {fmt_pct(num(eng.iloc[0].pct_within_20_weeks_ex))}"
+        text += ")"
     return text + "."
 
 
+def published_months(t: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, str]:
+    """The last 12 months of a monthly table, keeping the months whose `cols` are all published, and a
+    phrase naming the months left out (suppressed in the public version). A reading computed from these
+    uses only numbers the table shows, so it can never give a suppressed one back."""
+    t = t[t.month.astype(str).str.isdigit()]  # months only, not a year's total row
+    t = t.assign(month=t.month.astype(int)).sort_values("month").tail(12)
+    shown = t[cols].map(num).notna().all(axis=1)
+    left_out = [month_name(m) for m in t.month[~shown]]
+    phrase = f" (leaving out {', '.join(left_out)}: figures suppressed)" if left_out else ""
+    return t[shown], phrase
+
+
 def read_timeliness_month(t: pd.DataFrame) -> str:
-    t = t.sort_values("month").tail(12)
+    t, left_out = published_months(t, ["plans_issued", "within_20_weeks"])
     issued, within = t.plans_issued.map(num), t.within_20_weeks.map(num)
-    if t.empty or issued.isna().any() or within.isna().any():
-        return "Monthly figures include suppressed months: see the table."
+    if t.empty or not issued.sum():
+        return ("Every month of the last 12 is suppressed in this version (too few new plans a month to publish); "
+                "the yearly numbers are in 'Requests received and new plans issued'.")
     return (f"Over the last 12 months {fmt_pct(pct(within.sum(), issued.sum()))} of {fmt_int(issued.sum())} "
-            f"new plans were issued within 20 weeks.")
+            f"new plans were issued within 20 weeks{left_out}.")
 
 
 def read_reviews(t: pd.DataFrame) -> str:
-    t = t.sort_values("month").tail(12)
     cols = ["paperwork_on_time", "paperwork_late", "decision_on_time", "decision_late"]
-    if t.empty or t[cols].map(num).isna().any().any():
-        return "Monthly review figures include suppressed months: see the table."
+    t, left_out = published_months(t, cols)
     v = {c: t[c].map(num).sum() for c in cols}
+    if t.empty or not (v["paperwork_on_time"] + v["paperwork_late"]):
+        return "Every month of the last 12 is suppressed in this version (too few reviews a month to publish)."
     return (f"In the last 12 months {fmt_pct(pct(v['paperwork_on_time'], v['paperwork_on_time'] + v['paperwork_late']))} "
             f"of review paperwork met the standard and {fmt_pct(pct(v['decision_on_time'], v['decision_on_time'] + v['decision_late']))} "
-            f"of decisions were made within 4 weeks.")
+            f"of decisions were made within 4 weeks{left_out}.")
 
 
 def read_late_schools(t: pd.DataFrame) -> str:
@@ -175,10 +253,13 @@ def read_mix(t: pd.DataFrame) -> str:
         return "The DfE release has no placement figures for this LA."
     la = la.iloc[0]
     text = (f"{fmt_pct(num(la.pct_special))} of this LA's plans were in state special schools and "
-            f"{fmt_pct(num(la.pct_independent))} in independent settings ({str(la.time_period)[:4]}/{str(la.time_period)[4:]})")
+            f"{fmt_pct(num(la.pct_independent))} in independent settings ({period(la.time_period)})")
     if len(region):
         text += (f"; the region {fmt_pct(num(region.iloc[0].pct_special))} and "
                  f"{fmt_pct(num(region.iloc[0].pct_independent))}")
+    special = t[t.comparator.isin(["This LA", "Region LA"])].pct_special.map(num).dropna()
+    if len(special) > 1:
+        text += f"; the region's LAs range from {fmt_pct(special.min())} to {fmt_pct(special.max())} in special schools"
     return text + "."
 
 
@@ -191,8 +272,21 @@ def read_spend(t: pd.DataFrame) -> str:
     if amounts.isna().any():
         return f"Some {year} amounts are suppressed: see the table."
     top = last.loc[amounts.idxmax()]
-    return (f"{fmt_money(amounts.sum())} was spent in {year} (to the as-at date); the most on {str(top.provision_type).replace('_', ' ')} "
+    return (f"{fmt_money(amounts.sum())} was spent in {year} (to the as-at date); the most on {provision(top.provision_type)} "
             f"({fmt_money(top.amount)}, {fmt_money(top.avg_cost_per_pupil)} a pupil).")
+
+
+def read_cost(t: pd.DataFrame) -> str:
+    if t.empty:
+        return "No complete financial year of spend recorded."
+    year = t.financial_year.max()
+    last = t[t.financial_year == year].assign(cost=lambda f: f.avg_cost_per_pupil.map(num))
+    shown = last[last.cost.notna() & (last.provision_type != "unknown")].sort_values("cost", ascending=False)
+    if shown.empty:
+        return f"Every {year} average is suppressed (too few pupils to publish): see the table."
+    parts = [f"{fmt_money(r.cost)} for {provision(r.provision_type)}" for r in shown.itertuples()]
+    return f"In {year} the average yearly cost per funded pupil was " + ", ".join(parts[:-1]) + \
+        (f" and {parts[-1]}." if len(parts) > 1 else f"{parts[0]}.")
 
 
 def read_topup(t: pd.DataFrame) -> str:
@@ -203,7 +297,7 @@ def read_topup(t: pd.DataFrame) -> str:
         return f"In {top.financial_year} the largest gap, at {top.school_name}, is suppressed (too few pupils to publish): see the table."
     direction = "more" if num(top.gap) > 0 else "less"
     return (f"In {top.financial_year} {top.school_name} was paid {fmt_money(abs(num(top.gap)))} "
-            f"{direction} top-up than its pupils' bands imply, the largest gap.")
+            f"{direction} top-up than its pupils' bands imply, the largest gap in the list.")
 
 
 def read_places(t: pd.DataFrame) -> str:
@@ -213,9 +307,14 @@ def read_places(t: pd.DataFrame) -> str:
     last = t[t.time_period == year]
     places, pupils = last.places.map(num), last.la_pupils.map(num)
     if places.isna().any() or pupils.isna().any():
-        return "Some schools' figures are suppressed: see the table."
-    return (f"In {str(year)[:4]}/{str(year)[4:]} the LA's {len(last)} special schools had {fmt_int(places.sum())} places, "
-            f"{fmt_pct(pct(pupils.sum(), places.sum()))} filled by the LA's own pupils.")
+        return f"Some schools' {period(year)} figures are suppressed or not held: see the table."
+    text = (f"In {period(year)} the LA's {len(last)} special schools had {fmt_int(places.sum())} places, "
+            f"{fmt_pct(pct(pupils.sum(), places.sum()))} filled by the LA's own pupils ({fmt_int(pupils.sum())})")
+    first_year = t.time_period.min()
+    first = t[t.time_period == first_year].la_pupils.map(num)
+    if first_year != year and first.notna().all():
+        text += f", against {fmt_int(first.sum())} of its pupils in {period(first_year)}"
+    return text + "."
 
 
 def read_quality(t: pd.DataFrame) -> str:
@@ -224,6 +323,8 @@ def read_quality(t: pd.DataFrame) -> str:
     night = t.as_at.max()
     last = t[t.as_at == night]
     q, x = last.rows_quarantined.map(num), last.rows_extracted.map(num)
+    if not q.sum():
+        return f"On {pd.Timestamp(night):%d %b %Y} no row was quarantined ({fmt_int(x.sum())} rows extracted)."
     worst = last.assign(rate=[pct(a, b) for a, b in zip(q, x)]).sort_values("rate", ascending=False).iloc[0]
     return (f"On {pd.Timestamp(night):%d %b %Y} {fmt_pct(pct(q.sum(), x.sum()))} of {fmt_int(x.sum())} rows were "
             f"quarantined; the highest share was {worst.source} ({fmt_pct(worst.rate)}).")
@@ -231,60 +332,88 @@ def read_quality(t: pd.DataFrame) -> str:
 
 DFE = "Source: DfE, Education, health and care plans (latest release, OGL)."
 WAREHOUSE = "Source: the LA's SEND warehouse (CMS, review tracker, finance ledger), as at the pack date."
+BOTH = "Source: the LA's CMS (census-day count) and DfE, Education, health and care plans (latest release, OGL)."
 
 SECTIONS: tuple[Section, ...] = (
     Section("plans_trend", "EHC plans: five-year trend", "Growth", "line", "time_period", ("plans",),
-            "EHC plans (January census)", DFE, read_plans, series="comparator", keys=("time_period", "comparator"),
-            note="SEN Support is not in this pipeline's sources (it is published in the DfE's 'Special educational "
-                 "needs in England' release, not loaded); the chart shows EHC plans only. England and region are "
-                 "on their own scale in the table.", extra={"only": ("This LA",)}),
+            "EHC plans (January census)", BOTH,
+            read_plans, series="comparator", keys=("time_period", "comparator"), counts=("plans",),
+            note="The LA's own count is every plan active on the January census day (third Thursday), as the SEN2 "
+                 "return counts; the DfE's figure is the published SEN2 count, a year behind. SEN Support is not in "
+                 "this pipeline's sources (the DfE's 'Special educational needs in England' release is not loaded), "
+                 "so the chart shows EHC plans only. The region and England are in the table.",
+            extra={"only": ("This LA", "This LA (own records)"), "pivot_table": True,
+                   "legend": {"This LA": "This LA (DfE published)"}}),
     Section("requests_and_plans", "Requests received and new plans issued", "Growth", "bar", "year",
             ("requests_received", "plans_issued"), "Number per calendar year", WAREHOUSE, read_requests,
             counts=("requests_received", "plans_issued"), keys=("year",)),
     Section("timeliness_benchmark", "20-week timeliness beside the region and England", "Timeliness", "line", "year",
             ("pct_within_20_weeks",), "% within 20 weeks", DFE, read_timeliness,
             series="comparator", keys=("year", "comparator"), percent_axis=True,
-            note="Including exception cases; the table also gives the figure excluding them."),
+            note="Solid lines include exception cases (the headline measure); dashed lines exclude them.",
+            extra={"dashed": "pct_within_20_weeks_ex", "table_rows": 18}),
     Section("timeliness_by_month", "20-week timeliness by month", "Timeliness", "line", "month",
             ("pct_within_20_weeks", "pct_within_20_weeks_ex"), "% within 20 weeks", WAREHOUSE,
             read_timeliness_month, counts=("plans_issued", "within_20_weeks", "not_within_20_weeks", "plans_issued_ex",
                                            "within_20_weeks_ex", "not_within_20_weeks_ex"),
             groups=(("plans_issued", ("within_20_weeks", "not_within_20_weeks")),
                     ("plans_issued_ex", ("within_20_weeks_ex", "not_within_20_weeks_ex"))),
+            totals={"month": "Total"},
+            note="Total rows: the calendar year, as in 'Requests received and new plans issued'.",
             rates=(("pct_within_20_weeks", "within_20_weeks", "plans_issued"),
                    ("pct_within_20_weeks_ex", "within_20_weeks_ex", "plans_issued_ex")),
-            keys=("month",), percent_axis=True),
+            keys=("year", "month"), percent_axis=True),
     Section("review_compliance", "Annual reviews: paperwork and decisions on time", "Annual reviews", "line", "month",
             ("pct_paperwork_on_time", "pct_decision_on_time"), "% on time", WAREHOUSE, read_reviews,
-            counts=("reviews_held", "paperwork_on_time", "paperwork_late", "decision_on_time", "decision_late"),
+            counts=("reviews_held", "paperwork_on_time", "paperwork_late", "paperwork_not_yet_due", "decision_on_time",
+                    "decision_late", "decision_not_yet_due"),
+            groups=(("reviews_held", ("paperwork_on_time", "paperwork_late", "paperwork_not_yet_due")),
+                    ("reviews_held", ("decision_on_time", "decision_late", "decision_not_yet_due"))),
             rates=(("pct_paperwork_on_time", "paperwork_on_time", "paperwork_on_time+paperwork_late"),
                    ("pct_decision_on_time", "decision_on_time", "decision_on_time+decision_late")),
             keys=("month",), percent_axis=True,
             note="Paperwork: the LA's 15-day standard after the meeting. Decision: within 4 weeks of the meeting. "
                  "Reviews still within their deadline are not counted."),
     Section("late_paperwork_schools", "Schools with the most late review paperwork", "Annual reviews", "hbar",
-            "school_name", ("paperwork_late",), "Reviews with late paperwork", WAREHOUSE,
-            read_late_schools, counts=("reviews_held", "paperwork_late"), keys=("school_urn",)),
+            "school_name", ("paperwork_late",), "Reviews with late paperwork (last 12 months)", WAREHOUSE,
+            read_late_schools, counts=("reviews_held", "paperwork_late"), keys=("school_urn",), x_label="School"),
     Section("overdue_by_coordinator", "Overdue annual reviews by co-ordinator", "Annual reviews", "hbar",
             "officer_key", ("overdue_reviews",), "Overdue reviews", WAREHOUSE, read_overdue,
-            counts=("overdue_reviews",), keys=("officer_key",),
-            note="Co-ordinators are shown by a pseudonymous key, not by name."),
+            counts=("overdue_reviews",), keys=("officer_key",), x_label="Co-ordinator",
+            note="Internal version: co-ordinators by pseudonymous key (stable from month to month), never by name. "
+                 "Public version: by rank in this pack only, without their role.",
+            extra={"public_relabel": ("officer_key", "Co-ordinator {n}"), "public_drop": ("role",), "table_rows": 15}),
     Section("placement_mix", "Placement mix beside the region's LAs", "Placements", "stacked_hbar", "area",
             ("pct_mainstream", "pct_special", "pct_independent", "pct_post_16", "pct_other"),
             "% of EHC plans", DFE, read_mix, keys=("area",), percent_axis=True,
+            rates=tuple((f"pct_{c}", c, "plans") for c in ("mainstream", "special", "independent", "post_16", "other")),
+            extra={"hide_columns": ("time_period", "mainstream", "special", "independent", "post_16", "other"),
+                   "table_rows": 20},
             note="Mainstream and special exclude independent schools, shown on their own; post-16 is FE colleges, "
                  "specialist post-16 and other providers."),
     Section("spend_by_provision", "High-needs spend by provision type", "Spend", "bar", "financial_year", ("amount",),
             "Spend (£)", WAREHOUSE, read_spend, series="provision_type", counts=("pupils",),
-            money=(("amount", "pupils"), ("avg_cost_per_pupil", "pupils")), keys=("financial_year", "provision_type")),
+            money=(("amount", "pupils"), ("avg_cost_per_pupil", "pupils")), keys=("financial_year", "provision_type"),
+            x_label="Financial year (the latest to the as-at date)"),
+    Section("cost_per_pupil", "Average yearly cost per funded pupil by provision type", "Spend", "bar", "provision_type",
+            ("avg_cost_per_pupil",), "Average cost per pupil (£)", WAREHOUSE, read_cost, series="financial_year",
+            counts=("pupils",), money=(("avg_cost_per_pupil", "pupils"),), keys=("financial_year", "provision_type"),
+            x_label="Provision type", note="Complete financial years only. A pupil funded in two provision types "
+                                           "counts in each."),
     Section("topup_gap", "Schools with the largest gap between expected and paid top-up", "Spend", "hbar",
-            "school_name", ("gap",), "Paid minus expected top-up (£)", WAREHOUSE, read_topup,
+            "school_name", ("gap",), "Paid minus expected top-up (£; below zero = underpaid)", WAREHOUSE, read_topup,
+            x_label="School",
             counts=("pupils",), money=(("expected_topup", "pupils"), ("actual_topup", "pupils"), ("gap", "pupils")),
-            keys=("school_urn",)),
+            keys=("school_urn",), extra={"top": 10, "public_min": "pupils", "public_none":
+                "No school had {threshold} or more pupils on banded top-up, so no gap can be published in this version."},
+            note="The ten largest gaps either way. Public version: schools with fewer pupils on top-up than the "
+                 "disclosure threshold are left out of the ranking, so no suppressed amount is bounded by its place."),
     Section("special_school_places", "Special school places and occupancy", "Places", "bar", "school_name",
-            ("places", "la_pupils"), "Places / LA pupils", WAREHOUSE, read_places, series="time_period",
+            ("la_pupils",), "LA pupils with EHC plans (January)", WAREHOUSE, read_places, series="time_period",
             counts=("places", "la_pupils"), keys=("time_period", "school_urn"),
-            extra={"latest_only": True}),
+            rates=(("pct_filled_by_la_pupils", "la_pupils", "places"),), x_label="LA special school",
+            note="Bars: the LA's own pupils with EHC plans on each January census day. Black marks: places (GIAS "
+                 "capacity, held for the latest year only).", extra={"marker": "places"}),
     Section("quarantine_rates", "Data quality: rows quarantined by source", "Data quality", "line", "as_at",
             ("pct_quarantined",), "% quarantined", WAREHOUSE, read_quality, series="source",
             rates=(("pct_quarantined", "rows_quarantined", "rows_extracted"),), keys=("as_at", "source"),
