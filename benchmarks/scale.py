@@ -102,12 +102,17 @@ def stage(name: str) -> dict:
             out[key] = {"seconds": 0.0, "peak_mb": 0}
         rows = 0
 
+        by_source: dict = {}
+
         def timed(key, fn, *args):
             _reset_peak()
             t = time.perf_counter()
             result = fn(*args)
-            out[key]["seconds"] += time.perf_counter() - t
+            took = time.perf_counter() - t
+            out[key]["seconds"] += took
             out[key]["peak_mb"] = max(out[key]["peak_mb"], _peak_mb())
+            where = by_source.setdefault(args[0] if isinstance(args[0], str) else "marts", {})
+            where[key] = {"seconds": round(took, 1), "peak_mb": _peak_mb()}
             return result
 
         for source in SOURCE_ORDER:
@@ -115,7 +120,9 @@ def stage(name: str) -> dict:
             timed("validate", pipeline.validate_source, source, run)
             loaded = timed("load", pipeline.load_source, source, run)
             rows += sum(r.get("loaded", 0) for r in loaded.values())
+            by_source[source]["rows"] = sum(r.get("extracted", 0) for r in loaded.values())
         built = timed("marts", pipeline.build_marts, run)
+        out["by_source"] = by_source
         pipeline.summarise_run(run)
         out["loaded_rows"] = rows
         out["mart_rows"] = sum(built.values())
@@ -218,6 +225,7 @@ def run_size(scale: float, engine: str, pg_url: str | None, work: Path, seed: in
         figures[name] = whole[name]
     figures["pipeline_wall_s"] = whole["seconds"]
     figures["pipeline_peak_mb"] = max(whole[n]["peak_mb"] for n in ("extract", "validate", "load", "marts"))
+    figures["by_source"] = whole["by_source"]
     for name in ("sen2", "foi"):
         figures[name] = measure(name, env)
     for name in STAGES:
@@ -241,6 +249,12 @@ def report(results: dict) -> None:
             print(f"{name:<10}{s:>9.1f}{f[name]['peak_mb']:>9}{s / floor:>9.0f}")
         land_to_marts = sum(f[n]["seconds"] for n in ("extract", "validate", "load", "marts"))
         peak = max(f[n]["peak_mb"] for n in ("extract", "validate", "load", "marts"))
+        print(f"\n{'source':<10}{'rows':>12}" + "".join(f"{k + ' s':>11}{'MB':>7}" for k in ("extract", "validate", "load")))
+        for source, row in f.get("by_source", {}).items():
+            if source == "marts":
+                continue
+            print(f"{source:<10}{row.get('rows', 0):>12,}" + "".join(
+                f"{row[k]['seconds']:>11.1f}{row[k]['peak_mb']:>7}" for k in ("extract", "validate", "load")))
         print(f"{'landing→marts':<14}{land_to_marts:>5.1f} s in stages, {f['pipeline_wall_s']:.1f} s wall incl. "
               f"start-up, peak {f['pipeline_peak_mb']} MB;  all stages {total:.1f} s")
     scales = sorted({s for _, s in results})

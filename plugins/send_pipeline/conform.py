@@ -190,19 +190,3 @@ def _derive(entity: Entity, frame: pd.DataFrame) -> None:
 def _objects(values: list, frame: pd.DataFrame) -> pd.Series:
     """A column of Python objects (None stays None; pandas 3 would infer `str` and write NaN)."""
     return pd.Series(values, dtype=object, index=frame.index)
-
-
-def parsed_key_columns(entity: Entity, table, names: list[str]) -> pd.DataFrame | None:
-    """The named model columns parsed as conform parses them (as text, None where unreadable), read
-    from an Arrow table of the raw landing: what partitioned validation hashes on. None when a
-    source column is missing (conform then stops the source with the reason)."""
-    by_norm = {_norm(c): c for c in table.column_names}
-    out = {}
-    for name in names:
-        col = next(c for c in entity.columns if c.name == name)
-        src = by_norm.get(_norm(col.source))
-        if src is None:
-            return None
-        parsed, _ = _parse_column(table.column(src).to_pandas(), PARSERS[col.type])
-        out[name] = pd.Series([None if v is None else str(v) for v in parsed], dtype=object)
-    return pd.DataFrame(out) if out else None

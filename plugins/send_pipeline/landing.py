@@ -54,6 +54,18 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def write_table(table, path: Path) -> Path:
+    """An Arrow table as Parquet, owner-only, atomically (the column-wise path's write_parquet)."""
+    import pyarrow.parquet as pq
+
+    owner_only_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp)
+    os.chmod(tmp, OWNER_FILE)
+    os.replace(tmp, path)
+    return path
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

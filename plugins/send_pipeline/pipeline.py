@@ -14,10 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from . import extract, landing, stats
+from .columnar import NotColumnar
 from .conform import conform
 from .entities import ENTITIES, SOURCES, Entity
 from .quality import Outcome
@@ -128,11 +130,8 @@ def validate_source(source: str, run: Run) -> dict:
     return summary
 
 
-# Entities bigger than this are validated in partitions (memory stays bounded at national scale).
-# Rows are partitioned by the parsed value of the entity's uniqueness key, so every duplicate key and
-# every exact-duplicate row falls in one partition: the uniqueness expectation and the exact-duplicate
-# check see what they would see on the whole table, and every other expectation is row by row. So a
-# partitioned run accepts, quarantines and warns exactly the rows a whole-table run would.
+# Entities bigger than SEND_VALIDATE_CHUNK_ROWS are validated in partitions (partitions.py: memory
+# stays bounded at national scale, and a partitioned run gives exactly the whole-table verdicts).
 FK_PARENTS = {"person", "request", "assessment", "plan", "officer", "school"}  # what _parameters reads
 
 
@@ -157,62 +156,114 @@ def _validate_stats(run: Run, validator, name: str, part: Path, manifest: dict, 
 
 def _validate_entity(run: Run, validator, entity: Entity, part: Path, manifest: dict, params: dict) -> tuple[dict, set]:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(part / "raw.parquet")
-    partitions = _partitions(entity, table, chunk_rows())
-    pre_quarantine, failed, warnings, results, keys = [], [], [], [], set()
-    accepted_rows = 0
-    key = entity.key[0]
-    for k, idx in enumerate(partitions):
-        raw = table.take(pa.array(idx)).to_pandas() if len(partitions) > 1 else table.to_pandas()
-        conformed = conform(entity, raw)
-        frame = conformed.frame.reset_index(drop=True)
-        positions = conformed.frame.index.to_numpy()  # position in this partition's raw for each conformed row
-        outcome = validator.validate(entity.name, frame, params)
-        rows = sorted(outcome.quarantine)
-        accepted = frame.drop(index=rows)
-        locate = _Locator(raw)
-        glob = (lambda i: int(idx[i])) if len(partitions) > 1 else int
-        pre_quarantine += [{**q, "row": glob(q["row"])} for q in conformed.quarantine]
-        failed += [{**locate(positions[r]), "row": glob(positions[r]), "column": f["column"], "value": None,
-                    "rule": f["rule"], "reason": f["reason"]} for r in rows for f in outcome.quarantine[r][:1]]
-        warnings += [{**locate(positions[w["row"]]), "row": glob(positions[w["row"]]), "rule": w["rule"],
-                      "column": w["column"], "reason": w["reason"]} for w in outcome.warnings]
-        if entity.name in FK_PARENTS:  # only a parent's keys are needed (a ledger's would be 15 million)
-            keys |= set(accepted[key].dropna().tolist())
-        accepted_rows += len(accepted)
+    from .partitions import partitions
+
+    pre_quarantine, failed, warnings, results, keys, quarantined_raw = [], [], [], [], set(), []
+    accepted_rows = count = 0
+    for k, (raw, idx) in enumerate(partitions(entity, part / "raw.parquet", chunk_rows())):
+        count += 1
         name = "accepted.parquet" if k == 0 else f"accepted-{k:05d}.parquet"
-        landing.write_parquet(accepted, part / name)
-        results.append(outcome.result_json)
-        del raw, conformed, frame, accepted
-    if len(partitions) > 1:  # the whole-table order: parse failures by row, then expectation failures by row
+        checked = None
+        if _columnar(raw.num_rows):
+            try:
+                checked = _check_columnar(validator, entity, raw, params, part / name)
+            except NotColumnar as why:
+                log.info("%s: validated row-wise (%s)", entity.name, why)
+        if checked is None:
+            checked = _check_rowwise(validator, entity, raw, params, part / name)
+        glob = (lambda i: int(idx[i])) if idx is not None else int
+        pre_quarantine += [{**q, "row": glob(q["row"])} for q in checked.pre_quarantine]
+        failed += [{**q, "row": glob(q["row"])} for q in checked.failed]
+        warnings += [{**w, "row": glob(w["row"])} for w in checked.warnings]
+        local = sorted({q["row"] for q in checked.pre_quarantine} | {q["row"] for q in checked.failed})
+        if local:  # the raw rows quarantined, kept for the quarantine file (the partition is let go)
+            rows = raw.take(pa.array(local, pa.int64())).to_pandas()
+            quarantined_raw.append(rows.set_axis([glob(i) for i in local]))
+        keys |= checked.keys
+        accepted_rows += checked.accepted
+        results.append(checked.result_json)
+        del raw, checked
+    if count > 1:  # the whole-table order: parse failures by row, then expectation failures by row
         pre_quarantine.sort(key=lambda q: q["row"])
         failed.sort(key=lambda q: q["row"])
         warnings.sort(key=lambda w: w["row"])
     result_json = results[0] if len(results) == 1 else {"partitions": results}
     result = _record_validation(run, entity.name, part, manifest, pre_quarantine + failed, warnings, accepted_rows,
-                                result_json, lambda rows: table.take(pa.array(rows, type=pa.int64())).to_pandas())
+                                result_json, lambda rows: pd.concat(quarantined_raw).loc[rows])
     return result, keys
 
 
-def _partitions(entity: Entity, table, size: int) -> list:
-    """Row positions per partition: one partition up to `size` rows, else hashed on the parsed key."""
+@dataclass
+class _Checked:
+    """One partition's verdicts; rows are positions in the partition's raw table."""
+    pre_quarantine: list[dict]   # conform: parse, required, malformed, duplicate
+    failed: list[dict]           # the suite's quarantine (first failing expectation per row)
+    warnings: list[dict]
+    accepted: int
+    keys: set
+    result_json: dict
+
+
+def _columnar(rows: int) -> bool:
+    """SEND_VALIDATE_COLUMNAR: `auto` (default) checks partitions of SEND_VALIDATE_COLUMNAR_ROWS
+    (default 200,000) rows or more column-wise (columnar.py), `1` every partition, `0` none."""
+    mode = os.environ.get("SEND_VALIDATE_COLUMNAR", "auto").strip().lower()
+    if mode in ("0", "false", "no"):
+        return False
+    if mode in ("1", "true", "yes"):
+        return True
+    return rows >= int(os.environ.get("SEND_VALIDATE_COLUMNAR_ROWS", "200000"))
+
+
+def _check_rowwise(validator, entity: Entity, table, params: dict, out: Path) -> _Checked:
+    """conform.py's typed pandas frame, GX on every row."""
+    raw = table.to_pandas()
+    conformed = conform(entity, raw)
+    frame = conformed.frame.reset_index(drop=True)
+    positions = conformed.frame.index.to_numpy()  # position in this partition's raw for each conformed row
+    outcome = validator.validate(entity.name, frame, params)
+    rows = sorted(outcome.quarantine)
+    accepted = frame.drop(index=rows)
+    locate = _Locator(raw)
+    failed = [{**locate(positions[r]), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
+              for r in rows for f in outcome.quarantine[r][:1]]
+    warnings = [{**locate(positions[w["row"]]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
+                for w in outcome.warnings]
+    keys = set(accepted[entity.key[0]].dropna().tolist()) if entity.name in FK_PARENTS else set()
+    landing.write_parquet(accepted, out)
+    return _Checked(conformed.quarantine, failed, warnings, len(accepted), keys, outcome.result_json)
+
+
+def _check_columnar(validator, entity: Entity, table, params: dict, out: Path) -> _Checked:
+    """columnar.py: typed Arrow columns, every row checked column-wise; GX on a sample must agree."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    from .conform import parsed_key_columns
-    from .quality import unique_columns
+    from . import columnar
 
-    n = table.num_rows
-    count = -(-n // size)
-    if count <= 1:
-        return [np.arange(n)]
-    values = parsed_key_columns(entity, table, unique_columns(entity.name))
-    if values is None:  # a key column is missing: conform will stop the source with the reason
-        return [np.arange(n)]
-    hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
-    bucket = hashed % np.uint64(count)
-    return [np.flatnonzero(bucket == b) for b in range(count)]
+    conformed = columnar.conform_table(entity, table)
+    typed = conformed.table
+    gx = columnar.cross_check(validator, entity.name, typed, params, columnar.sample_rows(), entity.name)
+    outcome = columnar.check(entity.name, typed, params)
+    rows = sorted(outcome.quarantine)
+    locate = _Locator(table)
+    failed = [{**locate(r), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
+              for r in rows for f in outcome.quarantine[r][:1]]
+    warnings = [{**locate(w["row"]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
+                for w in outcome.warnings]
+    keep = pc.invert(pc.is_in(typed.column(columnar.POS), value_set=pa.array(np.array(rows, dtype=np.int64))))
+    accepted = typed.filter(keep).drop_columns([columnar.POS])
+    keys = set()
+    if entity.name in FK_PARENTS:
+        keys = set(pc.unique(accepted.column(entity.key[0])).drop_null().to_pylist())
+    landing.write_table(accepted, out)
+    record = {**gx.result_json, "columnar": {
+        "rows_checked": typed.num_rows, "gx_sample_rows": min(columnar.sample_rows(), typed.num_rows),
+        "rows_quarantined": len(rows), "rows_warned": len(warnings),
+        "note": "every row checked column-wise (columnar.py); GX ran on the sample and agreed with those checks"}}
+    return _Checked(conformed.quarantine, failed, warnings, accepted.num_rows, keys, record)
 
 
 def _record_validation(run: Run, name: str, part: Path, manifest: dict, quarantine: list[dict], warnings: list[dict],
@@ -272,11 +323,16 @@ def _parameters(wh: Warehouse, run: Run, accepted: dict[str, set], replaced: set
 
 
 class _Locator:
-    """File and row of a raw row by position: the columns read once (per-row .at on Arrow strings is slow)."""
+    """File and row of a raw row by position: the columns read once (per-row .at on Arrow strings is slow).
+    `raw` is a pandas frame or an Arrow table."""
 
-    def __init__(self, raw: pd.DataFrame):
-        self.files = raw["_source_file"].to_numpy(dtype=object)
-        self.rows = raw["_source_row"].to_numpy(dtype=object)
+    def __init__(self, raw):
+        if isinstance(raw, pd.DataFrame):
+            self.files = raw["_source_file"].to_numpy(dtype=object)
+            self.rows = raw["_source_row"].to_numpy(dtype=object)
+        else:
+            self.files = raw.column("_source_file").to_numpy(zero_copy_only=False)
+            self.rows = raw.column("_source_row").to_numpy(zero_copy_only=False)
 
     def __call__(self, pos: int) -> dict:
         row = self.rows[pos]
@@ -342,21 +398,38 @@ def accepted_files(part: Path) -> list[Path]:
 
 
 def _prepared(run: Run, entity: Entity, files: list[Path]):
-    """The accepted rows file by file, with pseudonym keys, lineage and the model's columns."""
+    """The accepted rows file by file as Arrow tables (no per-row Python objects), with pseudonym
+    keys, lineage and the model's columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     cols = [c for c, _ in entity.model_columns()]
     for path in files:
-        frame = _with_keys(run.settings, entity, pd.read_parquet(path))
-        frame["run_id"] = run.run_id
+        table = pq.read_table(path)
+        n = table.num_rows
+        if entity.pseudonym:
+            hasher = run.settings.person_key if entity.pseudonym == "person_id" else run.settings.officer_key
+            table = table.append_column(f"{entity.pseudonym.split('_')[0]}_key",
+                                        _pseudonyms(hasher, table.column(entity.pseudonym)))
+        table = table.append_column("run_id", pa.array(np.full(n, run.run_id, dtype=object), pa.string()))
         if not any(c.name == "la_code" for c in entity.columns):
-            frame["la_code"] = run.settings.la_code
-        yield frame[[c for c in cols if c in frame.columns]]
+            table = table.append_column("la_code", pa.array(np.full(n, run.settings.la_code, dtype=object), pa.string()))
+        yield table.select([c for c in cols if c in table.column_names])
 
 
-def _with_keys(settings: Settings, entity: Entity, frame: pd.DataFrame) -> pd.DataFrame:
-    if entity.pseudonym:
-        hasher = settings.person_key if entity.pseudonym == "person_id" else settings.officer_key
-        frame[f"{entity.pseudonym.split('_')[0]}_key"] = [hasher(v) for v in frame[entity.pseudonym]]
-    return frame
+def _pseudonyms(hasher, ids):
+    """Each distinct id hashed once (a child has many rows), then taken to every row. Ids hash as
+    whole numbers (`12`, never `12.0`); a missing id as pandas' NA did (`<NA>`), as it always has."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    if pa.types.is_floating(ids.type):
+        ids = ids.cast(pa.int64())  # raises if a value is not whole: never silently re-keyed
+    encoded = pc.dictionary_encode(ids)
+    distinct = encoded.dictionary.to_pylist()
+    keys = pa.array([hasher(v) for v in distinct] + [hasher(pd.NA)], pa.string())
+    return keys.take(encoded.indices.fill_null(len(distinct)))
 
 
 def _apply(wh: Warehouse, conn, entity: Entity, frames, manifest: dict, full_refresh: bool, files: list[Path]) -> int:

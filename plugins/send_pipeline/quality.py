@@ -120,9 +120,7 @@ class Validator:
             kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
             if (config.meta or {}).get("key_set"):
                 kwargs = {"column": config.meta["column"], "value_set": f"the loaded {config.meta['key_set']}"}
-            columns = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or \
-                ",".join(filter(None, [kwargs.get("column_A"), kwargs.get("column_B")])) or None
-            failure = {"rule": config.type, "column": columns, "reason": _describe(config.type, kwargs, config.notes)}
+            failure = failure_of(config.type, kwargs, config.meta, config.notes)
             if action == "stop":
                 raise SourceUnusable(f"{entity}: {failure['reason']}; the source is stopped")
             rows = _rows(res.result.get("unexpected_index_list"))
@@ -140,6 +138,13 @@ class Validator:
         self.context.build_data_docs(site_names=["run"])
         index = self.docs_dir / "index.html"
         return index if index.exists() else None
+
+
+def failure_of(rule: str, kwargs: dict, meta: dict | None, notes: str | None) -> dict:
+    """How a failed expectation is recorded against a row: rule, column(s) and a reason (no values)."""
+    columns = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or \
+        ",".join(filter(None, [kwargs.get("column_A"), kwargs.get("column_B")])) or None
+    return {"rule": rule, "column": columns, "reason": _describe(rule, kwargs, notes)}
 
 
 def _key_set_as_flag(exp: dict, data: pd.DataFrame, parameters: dict) -> dict:
@@ -207,15 +212,17 @@ def _summarise(result: dict) -> dict:
     return result
 
 
-def unique_columns(suite_name: str) -> list[str]:
-    """The columns of the suite's uniqueness expectations (single or compound), in order, once each."""
-    out: list[str] = []
+def partition_key(suite_name: str) -> str | None:
+    """A column every uniqueness expectation of the suite includes (the first such, in the first
+    expectation's order): rows equal on it meet in one partition, so uniqueness is checked exactly.
+    None when the suite has no uniqueness expectation or they share no column (validate whole)."""
+    keys = []
     for exp in load_suite(suite_name)["expectations"]:
         if exp["type"] == "expect_column_values_to_be_unique":
-            cols = [exp["kwargs"]["column"]]
+            keys.append([exp["kwargs"]["column"]])
         elif exp["type"] == "expect_compound_columns_to_be_unique":
-            cols = list(exp["kwargs"]["column_list"])
-        else:
-            continue
-        out += [c for c in cols if c not in out]
-    return out
+            keys.append(list(exp["kwargs"]["column_list"]))
+    if not keys:
+        return None
+    common = [c for c in keys[0] if all(c in k for k in keys[1:])]
+    return common[0] if common else None

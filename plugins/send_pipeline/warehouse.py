@@ -43,6 +43,22 @@ def split_statements(sql: str) -> list[str]:
     return [s.strip() for s in body.split(";") if s.strip()]
 
 
+DUCKDB_MEMORY_LIMIT = "4GB"  # SEND_DUCKDB_MEMORY_LIMIT: DuckDB's own default is 80% of the machine
+
+
+def _limit_memory(dbapi_conn, _record) -> None:
+    """Cap DuckDB's memory (a national load in one transaction would otherwise hold gigabytes of
+    uncommitted rows and buffers); past the cap DuckDB writes to disk beside the warehouse file."""
+    limit = os.environ.get("SEND_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT).strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, flags=re.I):
+        raise ValueError(f"SEND_DUCKDB_MEMORY_LIMIT {limit!r} is not a size like 4GB or 512MB")
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(f"SET memory_limit = '{limit}'")
+    finally:
+        cursor.close()
+
+
 LOCK_WAIT_SECONDS = 600  # how long a DuckDB writer waits for another process to release the file
 
 
@@ -61,6 +77,8 @@ class Warehouse:
         self.dialect = self.engine.dialect.name  # 'duckdb' | 'postgresql'
         if self.path is not None:
             sa.event.listen(self.engine, "connect", self._owner_only)
+        if self.dialect == "duckdb":
+            sa.event.listen(self.engine, "connect", _limit_memory)
 
     def _owner_only(self, *_args) -> None:
         """The embedded warehouse holds personal data (core schema): owner-only, like the landing."""
@@ -122,27 +140,39 @@ class Warehouse:
                 conn.exec_driver_sql(f"ALTER TABLE {entity.table} ADD COLUMN {ident(name)} {SQL_TYPES[type_]}")
 
     # --- rows -------------------------------------------------------------------------------
-    def insert_frame(self, conn: sa.Connection, table: str, frame: pd.DataFrame) -> int:
-        if frame.empty:
+    def insert_frame(self, conn: sa.Connection, table: str, frame) -> int:
+        """Insert a pandas frame or an Arrow table (DuckDB scans Arrow as it is; PostgreSQL gets COPY)."""
+        import pyarrow as pa
+
+        if isinstance(frame, pa.Table):
+            if frame.num_rows == 0:
+                return 0
+            if self.dialect != "duckdb":
+                frame = frame.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        elif frame.empty:
             return 0
-        cols = ", ".join(ident(c) for c in frame.columns)
+        names = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+        cols = ", ".join(ident(c) for c in names)
         if self.dialect == "duckdb":
             raw = conn.connection.driver_connection
             view = f"_stage_{table.replace('.', '_')}"
-            raw.register(view, _arrow(frame))
-            try:
-                conn.exec_driver_sql(f"INSERT INTO {ident(table)} ({cols}) SELECT {cols} FROM {view}")
-            finally:
-                raw.unregister(view)
+            # a relation over the Arrow data, not register(): DuckDB keeps a registered object alive
+            # until the transaction commits (a national load would hold every batch in memory)
+            rows = frame if isinstance(frame, pa.Table) else _arrow(frame)
+            raw.from_arrow(rows).query(view, f"INSERT INTO {ident(table)} ({cols}) SELECT {cols} FROM {view}")
         else:
             raw = conn.connection.driver_connection
             with raw.cursor() as cur, cur.copy(f"COPY {ident(table)} ({cols}) FROM STDIN") as copy:
                 for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None):
                     copy.write_row(row)
-        return len(frame)
+        return len(frame) if not isinstance(frame, pa.Table) else frame.num_rows
 
-    def delete_matching(self, conn: sa.Connection, table: str, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
-        """Delete rows of `table` whose key appears in `frame` (NULLs in a key match NULLs)."""
+    def delete_matching(self, conn: sa.Connection, table: str, frame, key: tuple[str, ...]) -> None:
+        """Delete rows of `table` whose key appears in `frame` (pandas or Arrow; NULLs in a key match NULLs)."""
+        import pyarrow as pa
+
+        if isinstance(frame, pa.Table):
+            frame = frame.select(list(key)).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
         if frame.empty:
             return
         stage = f"stage_{table.replace('.', '_')}"

@@ -303,6 +303,18 @@ def test_the_corpus_has_at_least_50_cases_across_every_source():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_bad_input(case: Case, base: Base, tmp_path, monkeypatch):
+    check_case(case, base, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_input_column_wise(case: Case, base: Base, tmp_path, monkeypatch):
+    """The same corpus, every partition validated column-wise (columnar.py, the national-scale path):
+    the same stops, quarantine and warnings with the same reasons."""
+    monkeypatch.setenv("SEND_VALIDATE_COLUMNAR", "1")
+    check_case(case, base, tmp_path, monkeypatch)
+
+
+def check_case(case: Case, base: Base, tmp_path, monkeypatch):
     from send_pipeline import pipeline
     from send_pipeline.entities import SOURCES
     from send_pipeline.readers import SourceUnusable
