@@ -142,16 +142,23 @@ def chunk_rows() -> int:
 def _validate_stats(run: Run, validator, name: str, part: Path, manifest: dict, raw: pd.DataFrame) -> dict:
     frame = raw.drop(columns=["_source_file", "_source_row"])
     outcome = (validator.validate("dfe_statistics", frame, {}, asset=name) if len(raw) else None) or Outcome(name, 0)
-    failed_rows = sorted(outcome.quarantine)
-    locate = _Locator(raw)
-    quarantine = [{**locate(r), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
-                  for r in failed_rows for f in outcome.quarantine[r][:1]]
-    warnings = [{**locate(w["row"]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
-                for w in outcome.warnings]
+    failed_rows, quarantine, warnings = _verdicts(outcome, _Locator(raw))
     accepted = frame.drop(index=failed_rows)
     landing.write_parquet(accepted, part / "accepted.parquet")
     return _record_validation(run, name, part, manifest, quarantine, warnings, len(accepted), outcome.result_json,
                               lambda rows: raw.iloc[rows])
+
+
+def _verdicts(outcome: Outcome, locate, positions=None) -> tuple[list[int], list[dict], list[dict]]:
+    """A validation's quarantined rows (sorted), their records (first failing expectation each) and the
+    warnings, located in the raw file; `positions` maps the validated frame's rows to raw rows."""
+    at = (lambda r: positions[r]) if positions is not None else (lambda r: r)
+    rows = sorted(outcome.quarantine)
+    failed = [{**locate(at(r)), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
+              for r in rows for f in outcome.quarantine[r][:1]]
+    warnings = [{**locate(at(w["row"])), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
+                for w in outcome.warnings]
+    return rows, failed, warnings
 
 
 def _validate_entity(run: Run, validator, entity: Entity, part: Path, manifest: dict, params: dict) -> tuple[dict, set]:
@@ -223,13 +230,8 @@ def _check_rowwise(validator, entity: Entity, table, params: dict, out: Path) ->
     frame = conformed.frame.reset_index(drop=True)
     positions = conformed.frame.index.to_numpy()  # position in this partition's raw for each conformed row
     outcome = validator.validate(entity.name, frame, params)
-    rows = sorted(outcome.quarantine)
+    rows, failed, warnings = _verdicts(outcome, _Locator(raw), positions)
     accepted = frame.drop(index=rows)
-    locate = _Locator(raw)
-    failed = [{**locate(positions[r]), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
-              for r in rows for f in outcome.quarantine[r][:1]]
-    warnings = [{**locate(positions[w["row"]]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
-                for w in outcome.warnings]
     keys = set(accepted[entity.key[0]].dropna().tolist()) if entity.name in FK_PARENTS else set()
     landing.write_parquet(accepted, out)
     return _Checked(conformed.quarantine, failed, warnings, len(accepted), keys, outcome.result_json)
@@ -247,12 +249,7 @@ def _check_columnar(validator, entity: Entity, table, params: dict, out: Path) -
     typed = conformed.table
     gx = columnar.cross_check(validator, entity.name, typed, params, columnar.sample_rows(), entity.name)
     outcome = columnar.check(entity.name, typed, params)
-    rows = sorted(outcome.quarantine)
-    locate = _Locator(table)
-    failed = [{**locate(r), "column": f["column"], "value": None, "rule": f["rule"], "reason": f["reason"]}
-              for r in rows for f in outcome.quarantine[r][:1]]
-    warnings = [{**locate(w["row"]), "rule": w["rule"], "column": w["column"], "reason": w["reason"]}
-                for w in outcome.warnings]
+    rows, failed, warnings = _verdicts(outcome, _Locator(table))
     keep = pc.invert(pc.is_in(typed.column(columnar.POS), value_set=pa.array(np.array(rows, dtype=np.int64))))
     accepted = typed.filter(keep).drop_columns([columnar.POS])
     keys = set()
