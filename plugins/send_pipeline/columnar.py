@@ -66,7 +66,7 @@ def conform_table(entity: Entity, raw: pa.Table) -> ConformedTable:
     check_columns(entity, [c for c in raw.column_names if c not in PROVENANCE], f"{entity.source}/{entity.name}")
     by_norm = {_norm(c): c for c in raw.column_names}
     n = raw.num_rows
-    files = _strings(raw.column("_source_file")) if "_source_file" in raw.column_names else None
+    files = raw.column("_source_file").to_pylist() if "_source_file" in raw.column_names else None
     rows = raw.column("_source_row").to_numpy(zero_copy_only=False) if "_source_row" in raw.column_names else None
     bad: dict[int, dict] = {}
 
@@ -107,10 +107,6 @@ def conform_table(entity: Entity, raw: pa.Table) -> ConformedTable:
     keep = np.ones(n, dtype=bool)
     keep[list(bad)] = False
     return ConformedTable(n, table.filter(pa.array(keep)), [bad[i] for i in sorted(bad)])
-
-
-def _strings(column) -> list:
-    return column.to_pylist()
 
 
 def _parse(column: pa.ChunkedArray, type_: str) -> tuple[pa.Array, dict, pa.Array]:
@@ -273,13 +269,8 @@ def _fails(kind: str, kwargs: dict, table: pa.Table, parameters: dict) -> np.nda
             return _np(values.is_valid())
         if kind == "expect_column_values_to_not_be_null":
             return _np(values.is_null())
-        if kind == "expect_column_values_to_be_unique":
-            series = pd.Series(values.to_pandas(), dtype=object) if not pa.types.is_integer(values.type) else \
-                pd.Series(values.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
-            dup = series[series.notna()].duplicated(keep=False)
-            mask = np.zeros(len(values), dtype=bool)
-            mask[dup.index[dup.to_numpy()]] = True
-            return mask
+        if kind == "expect_column_values_to_be_unique":  # a one-column key: missing values skipped
+            return _duplicated(table, [kwargs["column"]])
         if kind == "expect_column_values_to_be_in_set":
             return _not_in_set(values, _param(kwargs["value_set"], parameters))
         if kind == "expect_column_values_to_be_between":
@@ -307,15 +298,7 @@ def _fails(kind: str, kwargs: dict, table: pa.Table, parameters: dict) -> np.nda
     if kind == "expect_compound_columns_to_be_unique":
         if kwargs.get("ignore_row_if", "all_values_are_missing") != "all_values_are_missing":
             raise NotColumnar("compound uniqueness with another ignore_row_if")
-        cols = {c: _col(table, c) for c in kwargs["column_list"]}
-        if any(v is None for v in cols.values()):
-            raise NotColumnar("a compound key column is not in the table")
-        frame = pd.DataFrame({c: pd.Series(v.to_pandas(), dtype=object) for c, v in cols.items()})
-        present = frame.notna().any(axis=1)
-        dup = frame[present].duplicated(keep=False)
-        mask = np.zeros(table.num_rows, dtype=bool)
-        mask[dup.index[dup.to_numpy()]] = True
-        return mask
+        return _duplicated(table, kwargs["column_list"])
     if kind in ("expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal"):
         if kwargs.get("ignore_row_if") != "either_value_is_missing":
             raise NotColumnar("a pair check that does not ignore missing values")
@@ -333,6 +316,19 @@ def _fails(kind: str, kwargs: dict, table: pa.Table, parameters: dict) -> np.nda
         op = pc.less if kwargs.get("or_equal") else pc.less_equal  # fails: not (A >= B) / not (A > B)
         return _np(op(a, b))
     raise NotColumnar(f"expectation {kind}")
+
+
+def _duplicated(table: pa.Table, columns: list[str]) -> np.ndarray:
+    """Rows whose key repeats, every copy flagged, as GX does: pandas `duplicated(keep=False)` on the
+    rows with any key value present (missing values count as equal to each other)."""
+    cols = {c: _col(table, c) for c in columns}
+    if any(v is None for v in cols.values()):
+        raise NotColumnar("a key column is not in the table")
+    frame = pd.DataFrame({c: pd.Series(v.to_pandas(), dtype=object) for c, v in cols.items()})
+    dup = frame[frame.notna().any(axis=1)].duplicated(keep=False)
+    mask = np.zeros(table.num_rows, dtype=bool)
+    mask[dup.index[dup.to_numpy()]] = True
+    return mask
 
 
 def _not_in_set(values: pa.Array, value_set) -> np.ndarray:

@@ -46,21 +46,21 @@ def write_owner_only(path: Path, data: bytes | str) -> Path:
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    owner_only_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.chmod(tmp, OWNER_FILE)
-    os.replace(tmp, path)
-    return path
+    return _write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def write_table(table, path: Path) -> Path:
     """An Arrow table as Parquet, owner-only, atomically (the column-wise path's write_parquet)."""
     import pyarrow.parquet as pq
 
+    return _write_atomically(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def _write_atomically(path: Path, write) -> Path:
+    """`write(tmp)` beside `path`, made owner-only, then renamed over it (readers never see half a file)."""
     owner_only_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
+    write(tmp)
     os.chmod(tmp, OWNER_FILE)
     os.replace(tmp, path)
     return path

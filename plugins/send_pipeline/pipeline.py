@@ -239,7 +239,6 @@ def _check_rowwise(validator, entity: Entity, table, params: dict, out: Path) ->
 
 def _check_columnar(validator, entity: Entity, table, params: dict, out: Path) -> _Checked:
     """columnar.py: typed Arrow columns, every row checked column-wise; GX on a sample must agree."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 

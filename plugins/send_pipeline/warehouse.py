@@ -148,7 +148,7 @@ class Warehouse:
             if frame.num_rows == 0:
                 return 0
             if self.dialect != "duckdb":
-                frame = frame.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+                frame = _pandas(frame)
         elif frame.empty:
             return 0
         names = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
@@ -172,7 +172,7 @@ class Warehouse:
         import pyarrow as pa
 
         if isinstance(frame, pa.Table):
-            frame = frame.select(list(key)).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+            frame = _pandas(frame.select(list(key)))
         if frame.empty:
             return
         stage = f"stage_{table.replace('.', '_')}"
@@ -200,6 +200,13 @@ class Warehouse:
         with self.connect() as conn:
             rows = conn.exec_driver_sql(f"SELECT DISTINCT {ident(column)} FROM {ident(table)} WHERE {ident(column)} IS NOT NULL")
             return {r[0] for r in rows}
+
+
+def _pandas(table) -> pd.DataFrame:
+    """An Arrow table as pandas with whole numbers as Int64 (not float64 wherever a value is missing)."""
+    import pyarrow as pa
+
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 def _arrow(frame: pd.DataFrame):
