@@ -43,7 +43,7 @@ AS_AT = date(2026, 2, 1)
 def environment(la: Path, work: Path, url: str) -> dict:
     return {
         **os.environ,
-        "PYTHONPATH": str(ROOT / "plugins"),
+        "PYTHONPATH": f"{ROOT / 'plugins'}:{ROOT / 'synth'}",
         "AIRFLOW_CONN_SEND_CMS": f"sqlite:///{la / 'cms.db'}", "AIRFLOW_CONN_SEND_WAREHOUSE": url,
         "SEND_INBOX_DIR": str(la / "inbox"), "SEND_OUTPUT_DIR": str(work / "output"),
         "SEND_LANDING_DIR": str(work / "landing"), "SEND_DATA_DIR": str(work),
@@ -57,9 +57,9 @@ def generate(la: Path, scale: float, seed: int, fresh: bool) -> float | None:
         return None
     shutil.rmtree(la, ignore_errors=True)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "send_pipeline.synth", "--out", str(la), "--seed", str(seed),
+    subprocess.run([sys.executable, "-m", "send_synth", "--out", str(la), "--seed", str(seed),
                     "--scale", str(scale), "--until", "2026-01-31"], check=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")}, stdout=subprocess.DEVNULL)
+                   env={**os.environ, "PYTHONPATH": f"{ROOT / 'plugins'}:{ROOT / 'synth'}"}, stdout=subprocess.DEVNULL)
     took = time.perf_counter() - t
     (la / "generated.json").write_text(json.dumps({"scale": scale, "seed": seed, "seconds": round(took, 1)}))
     return took
@@ -82,9 +82,9 @@ def _peak_mb() -> int:
 
 def stage(name: str) -> dict:
     """Runs in a fresh process: one stage (or, for `pipeline`, landing → marts in the DAG's order)."""
-    from send_pipeline import pipeline
-    from send_pipeline.entities import SOURCE_ORDER
-    from send_pipeline.settings import Settings
+    from send_pipeline.nightly import steps as pipeline
+    from send_pipeline.nightly.sources.cms import SOURCE_ORDER
+    from send_pipeline.kernel.settings import Settings
 
     run = pipeline.Run(Settings.resolve(), "bench", AS_AT, full_refresh=True)
     out: dict = {}

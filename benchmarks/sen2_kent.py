@@ -29,9 +29,9 @@ def prepare(work: Path, scale: float, seed: int, fresh: bool) -> str:
     done = work / "loaded.json"
     if done.exists() and not fresh:
         return url
-    from send_pipeline.pipeline import Run, run_nightly
-    from send_pipeline.settings import Settings
-    from send_pipeline.synth import generate
+    from send_pipeline.nightly.steps import Run, run_nightly
+    from send_pipeline.kernel.settings import Settings
+    from send_synth import generate
 
     t = time.perf_counter()
     generate(la, seed=seed, scale=scale, defects=0.0, until=date(2026, 1, 31))
@@ -46,7 +46,7 @@ def prepare(work: Path, scale: float, seed: int, fresh: bool) -> str:
     t = time.perf_counter()
     run_nightly(Run(Settings.resolve(), "benchmark_night", date(2026, 2, 1)))
     print(f"loaded the warehouse with run_nightly in {time.perf_counter() - t:.0f} s", flush=True)
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.kernel.warehouse import Warehouse
 
     wh = Warehouse(url)  # fold the write-ahead log into the file: the measured run should not replay it
     with wh.engine.connect() as conn:
@@ -109,7 +109,7 @@ def main() -> int:
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     url = prepare(work, a.scale, a.seed, a.fresh)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'plugins'}:{ROOT / 'synth'}"}
     proc = subprocess.run([sys.executable, __file__, "--measure", url, str(work / "sen2_output")],
                           capture_output=True, text=True, env=env, check=True)
     figures = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -121,5 +121,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "plugins"))
+    sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "synth")]
     raise SystemExit(main())

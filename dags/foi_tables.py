@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from send_pipeline.callbacks import on_failure  # alerts by email/webhook
+from send_pipeline.orchestration.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Asset, Param, chain, dag, task
 
 MARTS = Asset(name="send_marts", uri="file://send/warehouse/marts")
@@ -55,20 +55,20 @@ def _threshold():
 def foi_tables():
     @task(pool=WAREHOUSE_POOL)
     def build_tables(**context):
-        from send_pipeline import runtime
+        from send_pipeline.orchestration import runtime
         from send_pipeline.foi import steps
         return runtime.call(steps.build_tables, context=context)
 
     @task(pool=WAREHOUSE_POOL, outlets=[FOI_FILES])
     def export_tables(**context):
-        from send_pipeline import runtime
+        from send_pipeline.orchestration import runtime
         from send_pipeline.foi import steps
         return runtime.call(steps.export_tables, _threshold(), context=context)
 
     @task(pool=WAREHOUSE_POOL, retries=0)
     def write_response_pack(**context):
         from airflow.sdk.exceptions import AirflowSkipException
-        from send_pipeline import runtime
+        from send_pipeline.orchestration import runtime
         from send_pipeline.foi import steps
         params = context["params"]
         if not params.get("foi_reference"):

@@ -25,7 +25,7 @@ import csv
 from pathlib import Path
 
 import pendulum
-from send_pipeline.callbacks import on_failure  # alerts by email/webhook
+from send_pipeline.orchestration.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Param, dag, task
 from airflow.timetables.events import EventsTimetable
 
@@ -62,21 +62,21 @@ def census_days() -> list:
 def sen2_census():
     @task(retries=0)
     def compute_period(**context):
-        from send_pipeline import runtime
-        from send_pipeline.pipeline import as_at_from
+        from send_pipeline.orchestration import runtime
+        from send_pipeline.nightly.steps import as_at_from
         from send_pipeline.sen2 import build
         return build.plan_jobs(context["params"], as_at_from(context.get("logical_date")), runtime.settings)
 
     @task(pool=WAREHOUSE_POOL)
     def build_return(job: dict):
-        from send_pipeline import runtime
+        from send_pipeline.orchestration import runtime
         from send_pipeline.sen2 import build
         built = build.write_return(runtime.settings(job["la_code"]), job)
         return {"job": job, **{k: v for k, v in built.items() if not k.startswith("_")}}
 
     @task(pool=WAREHOUSE_POOL)
     def validate_return(built: dict):
-        from send_pipeline import runtime
+        from send_pipeline.orchestration import runtime
         from send_pipeline.sen2 import build
 
         return {"job": built["job"], **build.validate_return(runtime.settings(built["job"]["la_code"]), built["job"])}
@@ -84,7 +84,7 @@ def sen2_census():
     @task(retries=0)
     def write_report(checked: dict, **context):
         from airflow.sdk.exceptions import AirflowFailException
-        from send_pipeline import runtime
+        from send_pipeline.orchestration import runtime
         from send_pipeline.sen2 import build
 
         result = build.write_report(runtime.settings(checked["job"]["la_code"]), checked["job"])

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from send_pipeline.callbacks import on_failure  # alerts by email/webhook
+from send_pipeline.orchestration.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Asset, Param, chain, dag, task, task_group
 
 SOURCES = ("stats", "schools", "banding", "cms", "reviews", "ledger")
@@ -34,7 +34,8 @@ WAREHOUSE_POOL = "send_warehouse"  # one slot: two runs never write the warehous
 
 
 def _call(step: str, *args, context: dict, la_code: str | None = None):
-    from send_pipeline import pipeline, runtime
+    from send_pipeline.nightly import steps as pipeline
+    from send_pipeline.orchestration import runtime
     return runtime.call(getattr(pipeline, step), *args, context=context, la_code=la_code)
 
 
@@ -76,7 +77,7 @@ def source_group(source: str):
 def send_nightly():
     @task(retries=0)
     def list_las():
-        from send_pipeline import runtime
+        from send_pipeline.orchestration import runtime
         return runtime.settings().las()  # SEND_LAS (a consortium) or the one SEND_LA_CODE
 
     @task(pool=WAREHOUSE_POOL, trigger_rule="all_done", outlets=[MARTS])

@@ -29,7 +29,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from send_pipeline.callbacks import on_failure  # alerts by email/webhook
+from send_pipeline.orchestration.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Param, dag, task
 
 WAREHOUSE_POOL = "send_warehouse"  # reads the warehouse (an embedded DuckDB takes one process at a time)
@@ -53,7 +53,7 @@ def send_performance_pack():
     @task(pool=WAREHOUSE_POOL)
     def build_pack(**context):
         from airflow.sdk import Variable
-        from send_pipeline import runtime
+        from send_pipeline.orchestration import runtime
         from send_pipeline.pack.build import build_packs
 
         params = context["params"]

@@ -3,7 +3,7 @@ server at /send-health, linked from the navigation). The logic is in send_pipeli
 from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
-from send_pipeline.health_app import app  # FastAPI and the standard library only, until a page is asked for
+from send_pipeline.ops.health_app import app  # FastAPI and the standard library only, until a page is asked for
 
 
 class SendHealthPlugin(AirflowPlugin):

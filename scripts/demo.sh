@@ -11,7 +11,7 @@ AS_AT="${1:-2026-02-01}"
 DATA="${SEND_DATA_DIR:-$SEND_ROOT/data}"
 if [ ! -f "$DATA/demo/cms.db" ]; then
   echo "== generating the synthetic LA (seed 42, Coventry size) in $DATA/demo"
-  python -m send_pipeline.synth --out "$DATA/demo" --seed 42 --scale 1 --until 2026-01-31
+  python -m send_synth --out "$DATA/demo" --seed 42 --scale 1 --until 2026-01-31
 fi
 T1=$(date +%s)
 echo "== running send_nightly as at $AS_AT"

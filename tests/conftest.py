@@ -75,7 +75,7 @@ def small_la(tmp_path_factory) -> Path:
     """A small generated LA (~175 active plans, with the real DfE zip), generated once per session."""
     from datetime import date
 
-    from send_pipeline.synth import generate
+    from send_synth import generate
 
     out = tmp_path_factory.mktemp("la")
     generate(out, seed=7, scale=0.05, defects=0.0, until=date(2026, 1, 31))

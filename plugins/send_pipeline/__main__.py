@@ -15,9 +15,9 @@ import json
 import logging
 from datetime import date, datetime, timezone
 
-from . import pipeline
-from .entities import SOURCE_ORDER
-from .settings import Settings
+from send_pipeline.nightly import steps as pipeline
+from send_pipeline.nightly.sources.cms import SOURCE_ORDER
+from send_pipeline.kernel.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:

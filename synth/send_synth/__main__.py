@@ -1,4 +1,4 @@
-"""Command line: python -m send_pipeline.synth --out DIR [...] (run with PYTHONPATH=plugins)."""
+"""Command line: python -m send_synth --out DIR [...] (run with PYTHONPATH=plugins:synth)."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ from .core import generate
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m send_pipeline.synth",
+    ap = argparse.ArgumentParser(prog="python -m send_synth",
                                  description="Write every source system of a synthetic local authority.")
     ap.add_argument("--out", required=True, help="output folder (cms.db, inbox/, defects.json)")
     ap.add_argument("--seed", type=int, default=42)

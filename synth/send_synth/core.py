@@ -34,7 +34,7 @@ FIRST_TRACKER_YEAR = 2017
 
 
 def default_dfe_zip() -> Path:
-    root = Path(__file__).resolve().parents[3]  # the repository (plugins/send_pipeline/synth/core.py)
+    root = Path(__file__).resolve().parents[2]  # the repository (synth/send_synth/core.py)
     return root.parent / "shared/data/dfe_ehcp_2025/education-health-and-care-plans_2025.zip"
 
 

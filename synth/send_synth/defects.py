@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from ..identifiers import UPN_ALPHA
+from send_pipeline.kernel.identifiers import UPN_ALPHA
 from .util import to_date
 
 # tracker column positions

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..identifiers import UPN_ALPHA, make_uln, make_upn
+from send_pipeline.kernel.identifiers import UPN_ALPHA, make_uln, make_upn
 from . import names as N
 from .casework import ETHNICITY, TRANSFER_FROM
 from .placements import STATE_KINDS

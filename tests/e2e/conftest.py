@@ -11,7 +11,7 @@ SMALL_SCALE = 0.05  # ~175 active plans: every path exercised in seconds
 
 @pytest.fixture(scope="session")
 def defective_la(tmp_path_factory) -> Path:
-    from send_pipeline.synth import generate
+    from send_synth import generate
 
     out = tmp_path_factory.mktemp("la_defects")
     generate(out, seed=11, scale=SMALL_SCALE, defects=0.03, until=date(2026, 1, 31))

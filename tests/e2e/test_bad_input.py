@@ -278,9 +278,9 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Base:
-    from send_pipeline.pipeline import Run, run_nightly
-    from send_pipeline.settings import Settings
-    from send_pipeline.synth import generate
+    from send_pipeline.nightly.steps import Run, run_nightly
+    from send_pipeline.kernel.settings import Settings
+    from send_synth import generate
 
     root = tmp_path_factory.mktemp("corpus")
     la = root / "la"
@@ -315,11 +315,11 @@ def test_bad_input_column_wise(case: Case, base: Base, tmp_path, monkeypatch):
 
 
 def check_case(case: Case, base: Base, tmp_path, monkeypatch):
-    from send_pipeline import pipeline
-    from send_pipeline.entities import SOURCES
-    from send_pipeline.readers import SourceUnusable
-    from send_pipeline.settings import Settings
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.nightly import steps as pipeline
+    from send_pipeline.nightly.sources.cms import SOURCES
+    from send_pipeline.nightly.validate.parsers import SourceUnusable
+    from send_pipeline.kernel.settings import Settings
+    from send_pipeline.kernel.warehouse import Warehouse
 
     la, work = tmp_path / "la", tmp_path / "work"
     shutil.copytree(base.la, la)

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from send_pipeline import pipeline
-from send_pipeline.settings import Settings, consortium_las, la_warehouse
-from send_pipeline.synth.consortium import environment, generate_consortium, parse_las
-from send_pipeline.warehouse import Warehouse
+from send_pipeline.nightly import steps as pipeline
+from send_pipeline.kernel.settings import Settings, consortium_las, la_warehouse
+from send_synth.consortium import environment, generate_consortium, parse_las
+from send_pipeline.kernel.warehouse import Warehouse
 from tests.helpers import table_checksums
 
 LAS = {"331": 0.03, "332": 0.05}

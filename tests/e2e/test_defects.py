@@ -35,9 +35,9 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def defective_run(defective_la, tmp_path_factory):
-    from send_pipeline.pipeline import Run, run_nightly
-    from send_pipeline.settings import Settings
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.nightly.steps import Run, run_nightly
+    from send_pipeline.kernel.settings import Settings
+    from send_pipeline.kernel.warehouse import Warehouse
 
     work = tmp_path_factory.mktemp("defects")
     with pytest.MonkeyPatch.context() as mp:

@@ -34,7 +34,7 @@ def _run_dag(conf=None):
 
 @pytest.fixture(scope="module")
 def nightly(airflow_db, small_la, tmp_path_factory):
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.kernel.warehouse import Warehouse
 
     work = tmp_path_factory.mktemp("nightly")
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -48,8 +48,8 @@ def nightly(airflow_db, small_la, tmp_path_factory):
 def test_nightly_loads_every_entity_and_reconciles(nightly, small_la):
     dag_run, wh, work = nightly
     log = wh.frame("SELECT * FROM ops.run_log WHERE run_id = :r", {"r": dag_run.run_id})
-    from send_pipeline.entities import SOURCE_ORDER
-    from send_pipeline.pipeline import entity_names
+    from send_pipeline.nightly.sources.cms import SOURCE_ORDER
+    from send_pipeline.nightly.steps import entity_names
 
     assert sorted(log.entity) == sorted(n for s in SOURCE_ORDER for n in entity_names(s))
     assert len(log) == 13 + 13  # 13 source entities + 13 tables of the DfE release

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from send_pipeline import pipeline
-from send_pipeline.settings import Settings
-from send_pipeline.synth import generate
-from send_pipeline.warehouse import Warehouse
+from send_pipeline.nightly import steps as pipeline
+from send_pipeline.kernel.settings import Settings
+from send_synth import generate
+from send_pipeline.kernel.warehouse import Warehouse
 from tests.helpers import point_at, table_checksums
 
 

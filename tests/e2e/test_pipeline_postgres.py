@@ -12,15 +12,15 @@ AS_AT = date(2026, 2, 1)
 
 
 def _run(run_id, full_refresh=False):
-    from send_pipeline.pipeline import Run
-    from send_pipeline.settings import Settings
+    from send_pipeline.nightly.steps import Run
+    from send_pipeline.kernel.settings import Settings
 
     return Run(Settings.resolve(), run_id, AS_AT, full_refresh)
 
 
 def test_postgres_load_matches_duckdb_and_reruns_identically(small_la, tmp_path, monkeypatch, pg_database):
-    from send_pipeline.pipeline import run_nightly
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.nightly.steps import run_nightly
+    from send_pipeline.kernel.warehouse import Warehouse
 
     point_at(monkeypatch, small_la, tmp_path / "pg", warehouse_url=pg_database)
     run_nightly(_run("pg_night"))

@@ -19,8 +19,8 @@ AS_AT = date(2026, 2, 1)
 
 
 def _run(run_id, **kw):
-    from send_pipeline.pipeline import Run
-    from send_pipeline.settings import Settings
+    from send_pipeline.nightly.steps import Run
+    from send_pipeline.kernel.settings import Settings
 
     return Run(Settings.resolve(), run_id, AS_AT, **kw)
 
@@ -34,8 +34,8 @@ def _copy_without_release(la, dest):
 @pytest.fixture(params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def loaded(request, small_la, tmp_path, monkeypatch):
     """A warehouse after one good night, on each engine, with a private copy of the CMS."""
-    from send_pipeline.pipeline import run_nightly
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.nightly.steps import run_nightly
+    from send_pipeline.kernel.warehouse import Warehouse
 
     la = _copy_without_release(small_la, tmp_path / "la")
     url = None if request.param == "duckdb" else request.getfixturevalue("pg_database")
@@ -47,8 +47,8 @@ def loaded(request, small_la, tmp_path, monkeypatch):
 
 
 def test_a_load_killed_part_way_leaves_the_warehouse_as_it_was(loaded, monkeypatch):
-    from send_pipeline import pipeline
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.nightly import steps as pipeline
+    from send_pipeline.kernel.warehouse import Warehouse
 
     wh, la = loaded
     with sqlite3.connect(la / "cms.db") as cms:  # a new night's changes in the CMS
@@ -74,7 +74,7 @@ def test_a_load_killed_part_way_leaves_the_warehouse_as_it_was(loaded, monkeypat
 
 
 def test_rerunning_the_same_run_gives_identical_tables(loaded):
-    from send_pipeline.pipeline import run_nightly
+    from send_pipeline.nightly.steps import run_nightly
 
     wh, _ = loaded
     before = table_checksums(wh, schemas=("core", "marts"))
@@ -86,8 +86,8 @@ def test_rerunning_the_same_run_gives_identical_tables(loaded):
 def test_concurrent_load_and_reads_neither_corrupt_nor_deadlock(small_la, tmp_path, monkeypatch, pg_database):
     """sen2_census reads while send_nightly writes: writers queue on an advisory lock, readers see
     the last committed state, nobody deadlocks."""
-    from send_pipeline import pipeline
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.nightly import steps as pipeline
+    from send_pipeline.kernel.warehouse import Warehouse
 
     point_at(monkeypatch, _copy_without_release(small_la, tmp_path / "la"), tmp_path, warehouse_url=pg_database)
     pipeline.run_nightly(_run("c1"))
@@ -125,7 +125,7 @@ def test_concurrent_load_and_reads_neither_corrupt_nor_deadlock(small_la, tmp_pa
 
 
 def test_duckdb_waits_for_another_process_holding_the_file(tmp_path):
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.kernel.warehouse import Warehouse
 
     path = tmp_path / "w.duckdb"
     wh = Warehouse(f"duckdb:///{path}")
@@ -146,10 +146,10 @@ def test_duckdb_waits_for_another_process_holding_the_file(tmp_path):
 
 
 def test_retention_purges_old_landing_and_quarantine_and_records_it(tmp_path):
-    from send_pipeline.landing import land
-    from send_pipeline.retention import purge
-    from send_pipeline.settings import Settings
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.kernel.files import land
+    from send_pipeline.ops.retention import purge
+    from send_pipeline.kernel.settings import Settings
+    from send_pipeline.kernel.warehouse import Warehouse
 
     import pandas as pd
 

@@ -31,8 +31,8 @@ def foi_la(small_la) -> Path:
 def foi_night(foi_la, tmp_path_factory):
     """The small LA after send_nightly's steps and the FOI build and export: (work dir, warehouse url, summary)."""
     from send_pipeline.foi import steps
-    from send_pipeline.pipeline import Run, run_nightly
-    from send_pipeline.settings import Settings
+    from send_pipeline.nightly.steps import Run, run_nightly
+    from send_pipeline.kernel.settings import Settings
 
     work = tmp_path_factory.mktemp("foi_night")
     with pytest.MonkeyPatch.context() as mp:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from send_pipeline import stats
+from send_pipeline.nightly.sources import dfe_release as stats
 from send_pipeline.foi.export import csv_frame
 from send_pipeline.foi.neighbours import name_map, neighbours, read_list, unmatched
-from send_pipeline.warehouse import Warehouse
+from send_pipeline.kernel.warehouse import Warehouse
 
 ZIP = Path(__file__).resolve().parents[3] / "shared" / "data" / "dfe_ehcp_2025" / "education-health-and-care-plans_2025.zip"
 COVENTRY_NEIGHBOURS = ["Derby", "Southampton", "Peterborough", "Bolton", "Wolverhampton", "Hillingdon", "Rochdale",
@@ -127,8 +127,8 @@ def test_neighbour_average_is_the_mean_of_their_published_figures(night):
 def test_postgresql_gives_the_same_benchmarking_tables(night, pg_database, tmp_path):
     from send_pipeline.foi.build import build_foi
     from send_pipeline.foi.export import csv_bytes, publish
-    from send_pipeline.pipeline import Run
-    from send_pipeline.settings import Settings
+    from send_pipeline.nightly.steps import Run
+    from send_pipeline.kernel.settings import Settings
 
     _, folder = night
     wh = Warehouse(pg_database)

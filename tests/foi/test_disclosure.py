@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from send_pipeline.foi.disclosure import (NIL, NOT_HELD, SUPPRESSED, DisclosureError, Layout, Measure, audit,
-                                          protect)
+from send_pipeline.foi.disclosure import NIL, NOT_HELD, SUPPRESSED, DisclosureError, Layout, Measure, audit, protect
 
 
 

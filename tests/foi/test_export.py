@@ -11,9 +11,9 @@ import pytest
 
 from send_pipeline.foi import catalogue, export
 from send_pipeline.foi.steps import write_response_pack
-from send_pipeline.pipeline import Run
-from send_pipeline.settings import Settings
-from send_pipeline.warehouse import Warehouse
+from send_pipeline.nightly.steps import Run
+from send_pipeline.kernel.settings import Settings
+from send_pipeline.kernel.warehouse import Warehouse
 from tests.foi.test_disclosure import attack
 
 CAT = catalogue.load()

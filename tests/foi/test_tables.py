@@ -15,9 +15,9 @@ import pytest
 from send_pipeline.foi import catalogue
 from send_pipeline.foi.build import build_foi
 from send_pipeline.foi.disclosure import NIL, NOT_HELD, protect
-from send_pipeline.pipeline import Run, build_marts
-from send_pipeline.settings import Settings
-from send_pipeline.warehouse import Warehouse
+from send_pipeline.nightly.steps import Run, build_marts
+from send_pipeline.kernel.settings import Settings
+from send_pipeline.kernel.warehouse import Warehouse
 
 AS_AT = date(2025, 3, 31)
 D = date.fromisoformat

@@ -1,8 +1,7 @@
 """UPN check letters and ULN check digits (spec/sen2.md §5.2; CIN validator test cases)."""
 import pytest
 
-from send_pipeline.identifiers import (is_ukprn, is_urn, make_uln, make_upn, uln_problem, upn_check_letter,
-                                       upn_problem)
+from send_pipeline.kernel.identifiers import is_ukprn, is_urn, make_uln, make_upn, uln_problem, upn_check_letter, upn_problem
 
 
 @pytest.mark.parametrize("upn", ["A950000178301", "H243278544154"])

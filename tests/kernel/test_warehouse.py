@@ -4,7 +4,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from send_pipeline.warehouse import Warehouse, ident
+from send_pipeline.kernel.warehouse import Warehouse, ident
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
-from send_pipeline import dictionary
-from send_pipeline.pipeline import Run, build_marts, model_files
-from send_pipeline.settings import Settings
-from send_pipeline.warehouse import Warehouse
+from send_pipeline.nightly import dictionary
+from send_pipeline.nightly.steps import Run, build_marts, model_files
+from send_pipeline.kernel.settings import Settings
+from send_pipeline.kernel.warehouse import Warehouse
 
 
 def test_dictionary_matches_the_marts_exactly(tmp_path):

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from send_pipeline.pipeline import Run, build_marts
-from send_pipeline.settings import Settings
-from send_pipeline.warehouse import Warehouse
+from send_pipeline.nightly.steps import Run, build_marts
+from send_pipeline.kernel.settings import Settings
+from send_pipeline.kernel.warehouse import Warehouse
 
 AS_AT = date(2025, 3, 31)
 D = date.fromisoformat

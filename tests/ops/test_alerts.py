@@ -12,8 +12,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from send_pipeline import alerts, pipeline
-from send_pipeline.settings import Settings
+from send_pipeline.ops import alerts
+from send_pipeline.nightly import steps as pipeline
+from send_pipeline.kernel.settings import Settings
 from tests.helpers import point_at
 
 
@@ -89,7 +90,7 @@ def test_a_failed_task_alerts_by_email_and_webhook(receivers):
     class TI:
         dag_id, task_id, run_id = "send_nightly", "cms.load_source", "scheduled__2026-02-01T02:00:00+00:00"
 
-    from send_pipeline import runtime
+    from send_pipeline.orchestration import runtime
 
     monkey = pytest.MonkeyPatch()
     monkey.setattr(runtime, "alert_channels", lambda: alerts.Channels.resolve())
@@ -181,7 +182,7 @@ def test_a_library_error_quoting_a_record_reaches_nobody(receivers, small_la):
     errors = [RuntimeError(f"Conversion Error: Could not convert string '{forename} {surname}' to INT32"),
               RuntimeError(f'duplicate key value violates unique constraint "person_pk": Key (upn)=({upn}) already exists'),
               KeyError(f"{surname}"), ValueError(f"bad postcode {postcode} for {dob}")]
-    from send_pipeline import runtime
+    from send_pipeline.orchestration import runtime
 
     class TI:
         dag_id, task_id, run_id = "send_nightly", "cms.validate_source", "manual__2026-02-01"
@@ -216,7 +217,7 @@ def test_channels_given_as_airflow_connections(receivers, monkeypatch):
     assert alerts.send(alert, channels) == {"email": True, "webhook": True}
     assert "From: alerts@example.gov.uk" in smtp.messages[0]
     # the same connection read through Airflow's own Connection API (as a task does)
-    from send_pipeline import runtime
+    from send_pipeline.orchestration import runtime
 
     assert runtime._channel_url("send_alert_webhook") == f"http://127.0.0.1:{hook_port}/hook"
     assert runtime._channel_url("send_alert_smtp") == channels.smtp

@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from send_pipeline import health, pipeline
-from send_pipeline.settings import Settings
+from send_pipeline.ops import health
+from send_pipeline.nightly import steps as pipeline
+from send_pipeline.kernel.settings import Settings
 from tests.helpers import point_at
 
 # fastapi's TestClient warns that starlette prefers httpx2 (not installed; httpx works)
@@ -119,7 +120,7 @@ def test_two_nights_snapshot_freshness_and_no_false_alarm(small_la, tmp_path, mo
 def client(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from send_pipeline import health_app
+    from send_pipeline.ops import health_app
 
     monkeypatch.setenv("SEND_OUTPUT_DIR", str(tmp_path / "output"))
     monkeypatch.setenv("SEND_DATA_DIR", str(tmp_path))
@@ -148,7 +149,7 @@ def test_the_view_for_a_logged_in_user_and_its_data_docs_withhold_values(client)
     # real Data Docs of a failed expectation show the failing value; the view withholds it
     import pandas as pd
 
-    from send_pipeline import quality
+    from send_pipeline.nightly.validate import expectations as quality
 
     docs = settings.output_dir / "quality" / "night2" / "data_docs" / "schools"
     validator = quality.Validator(docs)
@@ -177,7 +178,7 @@ def test_consortium_mode_shows_each_la(tmp_path, monkeypatch):
 
     from fastapi.testclient import TestClient
 
-    from send_pipeline import health_app
+    from send_pipeline.ops import health_app
 
     monkeypatch.setenv("SEND_OUTPUT_DIR", str(tmp_path / "output"))
     monkeypatch.setenv("SEND_DATA_DIR", str(tmp_path))

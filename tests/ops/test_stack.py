@@ -103,7 +103,7 @@ def test_analyst_reads_marts_but_not_personal_data(pg_database):
     """The roles script, as the warehouse container runs it, then the pipeline's own DDL as the writer."""
     import sqlalchemy as sa
 
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.kernel.warehouse import Warehouse
 
     url = urlparse(pg_database.replace("postgresql+psycopg", "postgresql"))
     admin = sa.create_engine(pg_database.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")

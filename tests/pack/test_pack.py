@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from send_pipeline import pipeline
+from send_pipeline.nightly import steps as pipeline
 from send_pipeline.pack import sections as S
 from send_pipeline.pack.build import build_packs, query
-from send_pipeline.settings import Settings
-from send_pipeline.warehouse import Warehouse
+from send_pipeline.kernel.settings import Settings
+from send_pipeline.kernel.warehouse import Warehouse
 from tests.helpers import point_at
 
 AS_AT = date(2026, 2, 1)

@@ -7,7 +7,7 @@ import pytest
 
 from tests.helpers import point_at
 
-from . import tiny
+from send_pipeline import tiny
 
 SMALL_SCALE = 0.05
 FIXED_NOW = tiny.FIXED_NOW_DT
@@ -42,10 +42,10 @@ def sen2_defective_run(tmp_path_factory):
 
 
 def _generated_run(factory, name: str, seed: int, defects: float):
-    from send_pipeline.pipeline import Run, run_nightly
+    from send_pipeline.nightly.steps import Run, run_nightly
     from send_pipeline.sen2 import build
-    from send_pipeline.settings import Settings
-    from send_pipeline.synth import generate
+    from send_pipeline.kernel.settings import Settings
+    from send_synth import generate
 
     la = factory.mktemp(f"{name}_la")
     work = factory.mktemp(f"{name}_work")

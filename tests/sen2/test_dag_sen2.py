@@ -35,7 +35,7 @@ def test_plan_from_params():
     from datetime import date
 
     from send_pipeline.sen2 import build
-    from send_pipeline.settings import Settings
+    from send_pipeline.kernel.settings import Settings
 
     settings = Settings.resolve()
     job = build.plan_from_params({"collection_year": None, "la_code": "", "as_at": "", "serial_no": "002", "dmo": "R"},

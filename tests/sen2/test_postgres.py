@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from . import tiny
+from send_pipeline import tiny
 
 pytestmark = pytest.mark.postgres
 

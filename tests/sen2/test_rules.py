@@ -11,10 +11,10 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from send_pipeline.identifiers import make_upn
+from send_pipeline.kernel.identifiers import make_upn
 from send_pipeline.sen2 import calendar, rules, scope, structure
 
-from . import tiny
+from send_pipeline import tiny
 
 PERIOD = calendar.period(2026)
 HEADER = {"Collection": "SEN2", "Year": "2026", "ReferenceDate": "2026-01-15", "SourceLevel": "L", "LEA": "331",

@@ -12,7 +12,7 @@ D = date.fromisoformat
 
 
 def UPN(n: int) -> str:  # noqa: N802 - a valid permanent UPN (check letter computed)
-    from send_pipeline.identifiers import make_upn
+    from send_pipeline.kernel.identifiers import make_upn
 
     return make_upn("331", "2014", "25", f"{n:03d}")
 
@@ -157,7 +157,7 @@ def frames() -> dict[str, pd.DataFrame]:
 
 def build_warehouse(url: str):
     """Create the warehouse schema at `url` and load the tiny LA into core.*."""
-    from send_pipeline.warehouse import Warehouse
+    from send_pipeline.kernel.warehouse import Warehouse
 
     wh = Warehouse(url)
     wh.ensure()

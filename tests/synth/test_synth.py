@@ -18,8 +18,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from send_pipeline.identifiers import is_ukprn, is_urn, uln_problem, upn_problem
-from send_pipeline.synth import generate
+from send_pipeline.kernel.identifiers import is_ukprn, is_urn, uln_problem, upn_problem
+from send_synth import generate
 
 UNTIL = date(2026, 1, 31)
 SMALL = 0.05
@@ -320,8 +320,9 @@ def test_files_are_owner_only(runs):
 
 
 def test_cli(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "plugins"))
-    r = subprocess.run([sys.executable, "-m", "send_pipeline.synth", "--out", str(tmp_path / "cli"), "--seed", "3",
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root / "plugins"), str(root / "synth")]))
+    r = subprocess.run([sys.executable, "-m", "send_synth", "--out", str(tmp_path / "cli"), "--seed", "3",
                         "--scale", "0.02", "--until", "2025-03-31", "--dfe-zip", str(tmp_path / "none.zip")],
                        capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr

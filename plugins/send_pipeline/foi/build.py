@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from ..pipeline import Run, build_marts, render_model
-from ..warehouse import Warehouse, ident
+from ..nightly.steps import Run, build_marts, render_model
+from ..kernel.warehouse import Warehouse, ident
 from . import catalogue as cat_mod
 from .neighbours import neighbours, unmatched
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..settings import PROJECT_ROOT, SQL_DIR
+from ..kernel.settings import PROJECT_ROOT, SQL_DIR
 from .disclosure import Layout, Measure
 
 CATALOGUE = PROJECT_ROOT / "include" / "foi" / "catalogue.yml"

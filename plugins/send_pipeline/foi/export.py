@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import landing
-from ..warehouse import Warehouse, ident
+from ..kernel import files as landing
+from ..kernel.warehouse import Warehouse, ident
 from . import catalogue as cat_mod
 from .disclosure import SYMBOLS, Protected, audit, protect
 

@@ -8,8 +8,8 @@ import re
 import time
 from pathlib import Path
 
-from .. import landing
-from ..pipeline import Run
+from ..kernel import files as landing
+from ..nightly.steps import Run
 from . import catalogue as cat_mod
 from .build import build_foi
 from .export import Release, publish, symbols_text, write_release

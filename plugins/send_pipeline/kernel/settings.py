@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]  # plugins/send_pipeline/kernel/settings.py
 SQL_DIR = PROJECT_ROOT / "include" / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 

@@ -16,8 +16,8 @@ from typing import Iterator
 import pandas as pd
 import sqlalchemy as sa
 
-from .entities import ENTITIES, Entity
-from .settings import SQL_DIR
+from send_pipeline.nightly.sources.cms import ENTITIES, Entity
+from send_pipeline.kernel.settings import SQL_DIR
 
 SCHEMAS = ("core", "ops", "staging", "marts", "ref")
 SQL_TYPES = {

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .settings import SQL_DIR, Settings
-from .warehouse import Warehouse, ident, split_statements
+from send_pipeline.kernel.settings import SQL_DIR, Settings
+from send_pipeline.kernel.warehouse import Warehouse, ident, split_statements
 
 log = logging.getLogger(__name__)
 

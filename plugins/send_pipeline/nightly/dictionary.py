@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .settings import PROJECT_ROOT, SQL_DIR
+from send_pipeline.kernel.settings import PROJECT_ROOT, SQL_DIR
 
 DICTIONARY = SQL_DIR / "marts" / "dictionary.yml"
 DOC = PROJECT_ROOT / "docs" / "data_dictionary.md"

@@ -18,14 +18,16 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from . import extract, landing, stats
-from .columnar import NotColumnar
-from .conform import conform
-from .entities import ENTITIES, SOURCES, Entity
-from .quality import Outcome
-from .readers import SourceUnusable
-from .settings import SQL_DIR, Settings
-from .warehouse import Warehouse, split_statements
+from send_pipeline.nightly.extract import files as extract
+from send_pipeline.kernel import files as landing
+from send_pipeline.nightly.sources import dfe_release as stats
+from send_pipeline.nightly.validate.columnar import NotColumnar
+from send_pipeline.nightly.validate.rowwise import conform
+from send_pipeline.nightly.sources.cms import ENTITIES, SOURCES, Entity
+from send_pipeline.nightly.validate.expectations import Outcome
+from send_pipeline.nightly.validate.parsers import SourceUnusable
+from send_pipeline.kernel.settings import SQL_DIR, Settings
+from send_pipeline.kernel.warehouse import Warehouse, split_statements
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ def entity_names(source: str) -> list[str]:
 # --- validate ---------------------------------------------------------------------------------
 def validate_source(source: str, run: Run) -> dict:
     """Conform and validate every entity of a source; write accepted rows and quarantine."""
-    from .quality import Validator
+    from send_pipeline.nightly.validate.expectations import Validator
 
     wh = run.warehouse()
     docs = None if os.environ.get("SEND_DATA_DOCS", "1") == "0" else landing.owner_only_dir(
@@ -164,7 +166,7 @@ def _verdicts(outcome: Outcome, locate, positions=None) -> tuple[list[int], list
 def _validate_entity(run: Run, validator, entity: Entity, part: Path, manifest: dict, params: dict) -> tuple[dict, set]:
     import pyarrow as pa
 
-    from .partitions import partitions
+    from send_pipeline.nightly.validate.split import partitions
 
     pre_quarantine, failed, warnings, results, keys, quarantined_raw = [], [], [], [], set(), []
     accepted_rows = count = 0
@@ -242,7 +244,7 @@ def _check_columnar(validator, entity: Entity, table, params: dict, out: Path) -
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from . import columnar
+    from send_pipeline.nightly.validate import columnar
 
     conformed = columnar.conform_table(entity, table)
     typed = conformed.table
@@ -552,7 +554,7 @@ def build_marts(run: Run) -> dict:
                 conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS la_code VARCHAR "
                                      f"DEFAULT '{run.settings.checked_la_code}'")
                 built[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
-            from .dictionary import load_dictionary_table
+            from send_pipeline.nightly.dictionary import load_dictionary_table
 
             load_dictionary_table(wh, conn)
     finally:
@@ -571,7 +573,7 @@ def summarise_run(run: Run, started: float | None = None) -> dict:
             "reconciled, status FROM ops.run_log WHERE run_id = :r ORDER BY source, entity", {"r": run.run_id})
     finally:
         wh.dispose()
-    from .entities import SOURCE_ORDER
+    from send_pipeline.nightly.sources.cms import SOURCE_ORDER
 
     expected = {name for source in SOURCE_ORDER for name in entity_names(source)}
     missing = sorted(expected - set(frame["entity"])) if len(frame) else sorted(expected)
@@ -597,7 +599,8 @@ def check_health(run: Run, channels=None) -> dict:
     """The health snapshot (SEND_OUTPUT_DIR/health/health.json, read by the UI's SEND data health view)
     and an alert for each data-quality breach: quarantine above SEND_ALERT_QUARANTINE_SHARE of an
     entity, a reconciliation mismatch, a source not loaded within SEND_FRESHNESS_HOURS."""
-    from . import alerts, health
+    from send_pipeline.ops import alerts
+    from send_pipeline.ops import health
 
     wh = run.warehouse()
     try:
@@ -633,7 +636,7 @@ def as_at_from(logical: datetime | None, fallback: datetime | None = None) -> da
 
 def purge_expired(run: Run) -> dict:
     """Delete raw landing and quarantine past the retention period (SEND_RETENTION_DAYS), recorded."""
-    from .retention import purge
+    from send_pipeline.ops.retention import purge
 
     result = purge(run.settings, run.run_id)
     log.info("retention: %s", result)
@@ -644,7 +647,7 @@ def pool_consortium(run: Run) -> dict:
     """Consortium mode: pool every LA's marts into schema `consortium` (single-LA mode: nothing to do)."""
     if not run.settings.consortium:
         return {"skipped": "single-LA mode (SEND_LAS not set)"}
-    from .consortium import pool_marts
+    from send_pipeline.nightly.consortium import pool_marts
 
     return pool_marts(run.settings, lambda la: run.for_la(la).settings)
 
@@ -652,7 +655,7 @@ def pool_consortium(run: Run) -> dict:
 def run_nightly(run: Run) -> dict:
     """Every step in DAG order, without Airflow (tests, benchmarks, the CLI); stops at the first failure.
     In consortium mode, every LA in turn, then the pooled consortium tables."""
-    from .entities import SOURCE_ORDER
+    from send_pipeline.nightly.sources.cms import SOURCE_ORDER
 
     if run.settings.consortium_level:
         result = {la: run_nightly(run.for_la(la)) for la in run.settings.las()}

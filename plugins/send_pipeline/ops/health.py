@@ -16,8 +16,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import landing
-from .settings import Settings
+from send_pipeline.kernel import files as landing
+from send_pipeline.kernel.settings import Settings
 
 DEFAULT_QUARANTINE_SHARE = 0.05   # SEND_ALERT_QUARANTINE_SHARE: a bigger share of an entity quarantined alerts
 DEFAULT_FRESHNESS_HOURS = 36      # SEND_FRESHNESS_HOURS: a source not loaded for longer alerts
@@ -86,7 +86,7 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
                               "reconciled": bool(r.reconciled)} for r in part.itertuples()],
             })
     share, hours = thresholds()
-    from .entities import SOURCE_ORDER
+    from send_pipeline.nightly.sources.cms import SOURCE_ORDER
 
     sources = []
     for source in dict.fromkeys([*SOURCE_ORDER, *(sorted(set(log.source)) if len(log) else [])]):

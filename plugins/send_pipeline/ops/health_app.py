@@ -52,7 +52,7 @@ def redact_data_docs(page: str) -> str:
 
 
 def _settings():
-    from .settings import Settings
+    from send_pipeline.kernel.settings import Settings
 
     return Settings.resolve()
 
@@ -62,7 +62,7 @@ def _snapshots(settings) -> list[tuple[str | None, dict | None]]:
     output folder (SEND_OUTPUT_DIR/<la>/health/). SEN2 and FOI are read again from their files."""
     from dataclasses import replace
 
-    from . import health
+    from send_pipeline.ops import health
 
     if not settings.consortium:
         return [(None, health.with_live_outputs(health.read_snapshot(settings), settings))]
@@ -75,7 +75,7 @@ def _snapshots(settings) -> list[tuple[str | None, dict | None]]:
 
 @app.get("/", response_class=HTMLResponse)
 async def view(user=USER) -> HTMLResponse:
-    from . import health
+    from send_pipeline.ops import health
 
     settings = _settings()
     pairs = _snapshots(settings)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .settings import Settings
-from .warehouse import Warehouse
+from send_pipeline.kernel.settings import Settings
+from send_pipeline.kernel.warehouse import Warehouse
 
 
 def _size(path: Path) -> int:

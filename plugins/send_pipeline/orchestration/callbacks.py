@@ -4,6 +4,6 @@ from __future__ import annotations
 
 def on_failure(context) -> None:
     """A task failed: alert the data team by email and/or webhook (see alerts.py), no personal data."""
-    from .runtime import alert_task_failure
+    from send_pipeline.orchestration.runtime import alert_task_failure
 
     alert_task_failure(context)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 
-from .pipeline import Run, as_at_from
-from .readers import SourceUnusable
-from .settings import Settings
+from send_pipeline.nightly.steps import Run, as_at_from
+from send_pipeline.nightly.validate.parsers import SourceUnusable
+from send_pipeline.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _channel_url(conn_id: str) -> str | None:
     """An alert channel's URL from an Airflow connection made in the UI (see alerts.connection_url)."""
     from airflow.sdk import Connection
 
-    from .alerts import connection_url
+    from send_pipeline.ops.alerts import connection_url
 
     try:
         c = Connection.get(conn_id)
@@ -54,7 +54,7 @@ def _channel_url(conn_id: str) -> str | None:
 
 
 def alert_channels():
-    from .alerts import Channels
+    from send_pipeline.ops.alerts import Channels
 
     conn, var = _lookups()
     return Channels.resolve(conn=_channel_url, var=var)
@@ -62,7 +62,7 @@ def alert_channels():
 
 def alert_task_failure(context) -> dict:
     """on_failure_callback: the DAG, task, run, the error's type and first line (scrubbed), and a link."""
-    from . import alerts
+    from send_pipeline.ops import alerts
 
     ti = context.get("task_instance") or context.get("ti")
     dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?")

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import landing
-from ..pipeline import Run, render_model
-from ..settings import SQL_DIR
+from ..kernel import files as landing
+from ..nightly.steps import Run, render_model
+from ..kernel.settings import SQL_DIR
 from . import sections as S
 
 log = logging.getLogger(__name__)

@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ..landing import owner_only_dir, write_owner_only
-from ..settings import Settings
-from ..warehouse import Warehouse
+from ..kernel.files import owner_only_dir, write_owner_only
+from ..kernel.settings import Settings
+from ..kernel.warehouse import Warehouse
 from . import calendar, data, figures, reader, report, rules, scope, structure, writer
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from functools import lru_cache
 
-from ..settings import PROJECT_ROOT
+from ..kernel.settings import PROJECT_ROOT
 
 SEN2_DIR = PROJECT_ROOT / "include" / "sen2"
 CENSUS_DAYS = SEN2_DIR / "census_days.csv"

@@ -9,8 +9,8 @@ import re
 import pandas as pd
 import sqlalchemy as sa
 
-from ..settings import SQL_DIR
-from ..warehouse import Warehouse, ident
+from ..kernel.settings import SQL_DIR
+from ..kernel.warehouse import Warehouse, ident
 
 SEN2_SQL = SQL_DIR / "sen2"
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..landing import write_owner_only
+from ..kernel.files import write_owner_only
 from .rules import RULES
 
 SPECIAL = {

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..identifiers import UPN_ALPHA, uln_problem, upn_problem
+from ..kernel.identifiers import UPN_ALPHA, uln_problem, upn_problem
 from .calendar import SEN2_DIR, census_days
 from .structure import Structure
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
 
-from ..landing import OWNER_FILE, owner_only_dir
+from ..kernel.files import OWNER_FILE, owner_only_dir
 from .structure import Node, Structure
 
 BATCH = 2000  # Person elements parsed and written at a time

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from send_pipeline import extract
+from send_pipeline.nightly.extract import files as extract
 
 CASES = {
     "plain": ("a,b,c\n1,007,x\n2,, y \n", True),

@@ -5,9 +5,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from send_pipeline.entities import ENTITIES
-from send_pipeline.quality import QualityError, Validator, load_suite
-from send_pipeline.settings import EXPECTATIONS_DIR
+from send_pipeline.nightly.sources.cms import ENTITIES
+from send_pipeline.nightly.validate.expectations import QualityError, Validator, load_suite
+from send_pipeline.kernel.settings import EXPECTATIONS_DIR
 
 
 def test_one_suite_per_entity_each_expectation_with_a_note_and_action():
@@ -58,7 +58,7 @@ def test_an_expectation_that_cannot_run_is_an_error_not_a_pass(validator):
 
 
 def test_suite_without_notes_is_refused(tmp_path, monkeypatch):
-    import send_pipeline.quality as quality
+    import send_pipeline.nightly.validate.expectations as quality
 
     (tmp_path / "x.json").write_text(json.dumps({"name": "x", "expectations": [
         {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "meta": {"on_failure": "warn"}}]}))

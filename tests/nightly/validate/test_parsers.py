@@ -4,8 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from send_pipeline.readers import (ParseError, SourceUnusable, decode_text_file, parse_amount, parse_flag,
-                                   parse_int, parse_uk_date)
+from send_pipeline.nightly.validate.parsers import ParseError, SourceUnusable, decode_text_file, parse_amount, parse_flag, parse_int, parse_uk_date
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -2,9 +2,9 @@
 import pandas as pd
 import pytest
 
-from send_pipeline.conform import conform
-from send_pipeline.entities import ENTITIES
-from send_pipeline.readers import SourceUnusable
+from send_pipeline.nightly.validate.rowwise import conform
+from send_pipeline.nightly.sources.cms import ENTITIES
+from send_pipeline.nightly.validate.parsers import SourceUnusable
 
 LEDGER_COLS = ["Transaction ID", "Posting Date", "Financial Year", "Cost Centre", "Account Code",
                "Account Description", "Supplier", "URN", "CMS ID", "Band", "Description", "Amount"]

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from . import landing
-from .entities import SOURCES, Entity
-from .readers import SourceUnusable, decode_text_file
-from .warehouse import Warehouse, ident
+from send_pipeline.kernel import files as landing
+from send_pipeline.nightly.sources.cms import SOURCES, Entity
+from send_pipeline.nightly.validate.parsers import SourceUnusable, decode_text_file
+from send_pipeline.kernel.warehouse import Warehouse, ident
 
 SNAPSHOT_FILE_SOURCES = {"schools", "banding"}  # the newest file replaces the last
 CMS_BATCH_ROWS = 250_000  # rows fetched and landed at a time

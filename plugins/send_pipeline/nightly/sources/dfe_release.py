@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import landing
-from .readers import SourceUnusable
+from send_pipeline.kernel import files as landing
+from send_pipeline.nightly.validate.parsers import SourceUnusable
 
 PATTERN = "education-health-and-care-plans_*.zip"
 REQUIRED = ("timeliness_20_week", "caseload", "requests", "annual_reviews", "newplans")
@@ -31,7 +31,7 @@ def entity_names() -> list[str]:
 
 
 def extract(inbox: Path, seen: dict[str, str], landing_dir: Path, run_id: str) -> dict:
-    from .extract import inbox_files
+    from send_pipeline.nightly.extract.files import inbox_files
 
     files = inbox_files(inbox, PATTERN)[-1:]
     summary = {}
@@ -125,7 +125,7 @@ def validate(frame: pd.DataFrame, validator, table: str, params: dict):
 
 def load(wh, conn, table: str, frame: pd.DataFrame) -> int:
     """Replace ref.dfe_<table> with the release's rows (all text columns)."""
-    from .warehouse import ident
+    from send_pipeline.kernel.warehouse import ident
 
     name = ident(f"ref.dfe_{table}")
     cols = [c for c in frame.columns if c not in ("_source_file", "_source_row")]

@@ -33,10 +33,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import identifiers
-from .conform import PARSERS, PROVENANCE, _norm, _parse_column, check_columns
-from .entities import Entity
-from .quality import Outcome, QualityError, failure_of, load_suite
+from send_pipeline.kernel import identifiers
+from send_pipeline.nightly.validate.rowwise import PARSERS, PROVENANCE, _norm, _parse_column, check_columns
+from send_pipeline.nightly.sources.cms import Entity
+from send_pipeline.nightly.validate.expectations import Outcome, QualityError, failure_of, load_suite
 
 ARROW_TYPES = {
     "date": pa.date32(), "timestamp": pa.timestamp("us"), "int": pa.int64(), "flag": pa.int64(),
@@ -185,7 +185,7 @@ def _derive(entity: Entity, table: pa.Table) -> pa.Table:
 def check(suite_name: str, table: pa.Table, parameters: dict) -> Outcome:
     """The suite's verdicts on every row of `table` (rows identified by POS), as `Validator.validate`
     reports them: quarantine {pos: [failures in suite order]}, warnings [{row: pos, ...}]."""
-    from .readers import SourceUnusable
+    from send_pipeline.nightly.validate.parsers import SourceUnusable
 
     suite = load_suite(suite_name)
     outcome = Outcome(suite_name, len(suite["expectations"]))

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .readers import SourceUnusable
-from .settings import EXPECTATIONS_DIR
+from send_pipeline.nightly.validate.parsers import SourceUnusable
+from send_pipeline.kernel.settings import EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
 

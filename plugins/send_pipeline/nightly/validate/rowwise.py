@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import identifiers, readers
-from .entities import Entity
-from .readers import ParseError, SourceUnusable
+from send_pipeline.kernel import identifiers
+from send_pipeline.nightly.validate import parsers as readers
+from send_pipeline.nightly.sources.cms import Entity
+from send_pipeline.nightly.validate.parsers import ParseError, SourceUnusable
 
 PROVENANCE = ("_source_file", "_source_row", "_parse_error")
 

@@ -23,10 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import landing
-from .conform import PARSERS, _norm, _parse_column
-from .entities import Entity
-from .quality import partition_key
+from send_pipeline.kernel import files as landing
+from send_pipeline.nightly.validate.rowwise import PARSERS, _norm, _parse_column
+from send_pipeline.nightly.sources.cms import Entity
+from send_pipeline.nightly.validate.expectations import partition_key
 
 ROW = "__row"  # a row's position in raw.parquet, carried through the partition files
 BATCH_ROWS = 262_144
