@@ -1,20 +1,16 @@
-"""The raw landing zone: every extract kept as Parquet, partitioned source/entity/run, with a manifest.
+"""Files that hold personal data: owner-only (directories 0700, files 0600), written atomically (a
+temp file, then renamed: readers never see half a file), and where an entity's raw landing lives.
 
-Layout: `<landing>/source=<s>/entity=<e>/run=<run>/raw.parquet` + `manifest.json` (+ `accepted.parquet`
-written by validation). Files hold personal data: directories 0700, files 0600. A re-run of the same
-run replaces its own partition whole (written aside, then renamed into place).
+Landing layout: `<landing>/source=<s>/entity=<e>/run=<run>/raw.parquet` + `manifest.json`
+(+ `accepted*.parquet` and `validated.json` written by validation); see nightly/extract/landing.py.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import shutil
-from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
 
 OWNER_DIR, OWNER_FILE = 0o700, 0o600
 
@@ -24,7 +20,8 @@ def safe_run(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
 
 
-def partition(landing: Path, source: str, entity: str, run_id: str) -> Path:
+def landing_path(landing: Path, source: str, entity: str, run_id: str) -> Path:
+    """The folder one run lands one entity in."""
     return landing / f"source={source}" / f"entity={entity}" / f"run={safe_run(run_id)}"
 
 
@@ -45,7 +42,8 @@ def write_owner_only(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+def write_parquet(frame, path: Path) -> Path:
+    """A pandas frame as Parquet, owner-only, atomically."""
     return _write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
@@ -72,79 +70,3 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def land(landing: Path, source: str, entity: str, run_id: str, frame: pd.DataFrame, manifest: dict) -> Path:
-    """Land one entity's raw rows and its manifest; replaces this run's earlier attempt."""
-    final = partition(landing, source, entity, run_id)
-    staging = final.with_name(final.name + ".incoming")
-    shutil.rmtree(staging, ignore_errors=True)
-    owner_only_dir(staging)
-    write_parquet(frame, staging / "raw.parquet")
-    manifest = {
-        "source": source,
-        "entity": entity,
-        "run_id": run_id,
-        "rows": int(len(frame)),
-        "columns": [c for c in frame.columns],
-        "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        **manifest,
-    }
-    write_owner_only(staging / "manifest.json", json.dumps(manifest, indent=2, default=str))
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(staging, final)
-    return final
-
-
-class ColumnsDiffer(Exception):
-    """Batches that cannot share one Parquet schema (the caller lands them together instead)."""
-
-
-def land_batches(landing: Path, source: str, entity: str, run_id: str, batches, manifest) -> Path:
-    """Land raw rows that arrive in batches (a big CMS table): written as they come, so memory holds
-    one batch. Every column is text except `_source_row`. `manifest()` is called after the last batch."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    final = partition(landing, source, entity, run_id)
-    staging = final.with_name(final.name + ".incoming")
-    shutil.rmtree(staging, ignore_errors=True)
-    owner_only_dir(staging)
-    tmp = staging / ".raw.parquet.tmp"
-    writer, schema, rows, columns = None, None, 0, []
-    try:
-        for frame in batches:
-            if writer is None:
-                columns = list(frame.columns)
-                if len(set(columns)) != len(columns):
-                    raise ColumnsDiffer("a repeated column name")
-                schema = pa.schema([(c, pa.int64() if c == "_source_row" else pa.string()) for c in columns])
-                writer = pq.ParquetWriter(tmp, schema)
-            elif list(frame.columns) != columns:
-                raise ColumnsDiffer(f"columns differ from the first batch's: {len(frame.columns)} vs {len(columns)}")
-            writer.write_table(pa.Table.from_pandas(frame[columns], schema=schema, preserve_index=False))
-            rows += len(frame)
-    except BaseException:
-        if writer is not None:
-            writer.close()
-            writer = None
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:
-        return land(landing, source, entity, run_id, pd.DataFrame(columns=["_source_file", "_source_row"]), manifest())
-    os.chmod(tmp, OWNER_FILE)
-    os.replace(tmp, staging / "raw.parquet")
-    write_owner_only(staging / "manifest.json", json.dumps({
-        "source": source, "entity": entity, "run_id": run_id, "rows": rows, "columns": columns,
-        "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **manifest(),
-    }, indent=2, default=str))
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(staging, final)
-    return final
-
-
-def read_manifest(part: Path) -> dict:
-    return json.loads((part / "manifest.json").read_text())

@@ -1,30 +1,94 @@
-"""Where sources and targets are: the only place settings are resolved.
+"""Every setting, and the only place one is read: environment variables, Airflow Variables and connections.
 
 Contract (shared/contracts/interface.md): connections `send_cms`, `send_warehouse`; env (or Airflow
 Variable) `SEND_INBOX_DIR`, `SEND_OUTPUT_DIR`, `SEND_LA_CODE`. Defaults are the embedded demo under
-the project's `data/` folder. Airflow lookups are passed in as callables so this module (and the whole
-package) never imports Airflow.
+the project's `data/` folder. The environment is read first; then Airflow's Variables and connections,
+through lookups the orchestration adapter installs while a task runs a step (`airflow_lookups`) or passes to
+`Settings.resolve`, so this module (and the whole package) never imports Airflow. Tuning knobs
+(validation, DuckDB memory, health thresholds, FOI threshold) are read here too, by `setting()`.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import re
-import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
+
+from send_pipeline.kernel import pseudonym
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]  # plugins/send_pipeline/kernel/settings.py
 SQL_DIR = PROJECT_ROOT / "include" / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 Lookup = Callable[[str], Optional[str]]
+_INSTALLED: dict[str, Lookup | None] = {"conn": None, "var": None}
+
+
+@contextmanager
+def airflow_lookups(conn: Lookup | None, var: Lookup | None):
+    """Within the block (a task running a step), settings not in the environment are looked up in
+    Airflow's connections and Variables too."""
+    before = dict(_INSTALLED)
+    _INSTALLED.update(conn=conn, var=var)
+    try:
+        yield
+    finally:
+        _INSTALLED.update(before)
+
+
+def setting(name: str, var: Lookup | None = None) -> str | None:
+    """A setting: env first, then the Airflow Variable of the same name (None when neither is set)."""
+    value = os.environ.get(name)
+    var = var or _INSTALLED["var"]
+    if value is None and var is not None:
+        value = var(name)
+    return value or None
+
+
+def connection(conn_id: str, conn: Lookup | None = None) -> str | None:
+    """A connection as given: env `AIRFLOW_CONN_<ID>` (URI or JSON) first, then Airflow's lookup."""
+    value = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+    conn = conn or _INSTALLED["conn"]
+    if value is None and conn is not None:
+        value = conn(conn_id)
+    return value or None
+
+
+def number(name: str, default: float) -> float:
+    return float(setting(name) or default)
+
+
+# --- tuning knobs (defaults suit one LA on a small server) ---------------------------------------
+def data_docs() -> bool:
+    """SEND_DATA_DOCS=0 skips rendering GX Data Docs (results are still saved)."""
+    return setting("SEND_DATA_DOCS") != "0"
+
+
+def validate_chunk_rows() -> int:
+    """SEND_VALIDATE_CHUNK_ROWS: entities bigger than this are validated in key-hashed splits."""
+    return max(1, int(setting("SEND_VALIDATE_CHUNK_ROWS") or 1_000_000))
+
+
+def columnar(rows: int) -> bool:
+    """SEND_VALIDATE_COLUMNAR: `auto` (default) checks splits of SEND_VALIDATE_COLUMNAR_ROWS (default
+    200,000) rows or more column-wise, `1` every split, `0` none."""
+    mode = (setting("SEND_VALIDATE_COLUMNAR") or "auto").strip().lower()
+    if mode in ("0", "false", "no"):
+        return False
+    if mode in ("1", "true", "yes"):
+        return True
+    return rows >= int(setting("SEND_VALIDATE_COLUMNAR_ROWS") or 200_000)
+
+
+def sample_rows() -> int:
+    """SEND_VALIDATE_SAMPLE_ROWS: the rows GX cross-checks of a column-wise split (default 20,000)."""
+    return max(1, int(setting("SEND_VALIDATE_SAMPLE_ROWS") or 20_000))
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("SEND_DATA_DIR", PROJECT_ROOT / "data"))
+    return Path(os.environ.get("SEND_DATA_DIR") or PROJECT_ROOT / "data")
 
 
 def sqlalchemy_url(uri: str) -> str:
@@ -70,11 +134,11 @@ class Settings:
         return f"{self.la_code}:" if self.consortium else ""
 
     def person_key(self, person_id: object) -> str:
-        """Keyed hash (HMAC-SHA256) of a CMS person id: stable, not reversible without the secret."""
-        return hmac.new(self.pseudonym_secret, f"person:{self._scope()}{person_id}".encode(), hashlib.sha256).hexdigest()[:20]
+        """Keyed hash of a CMS person id (pseudonym.py): stable, not reversible without the secret."""
+        return pseudonym.person_key(self.pseudonym_secret, self._scope(), person_id)
 
     def officer_key(self, officer_id: object) -> str:
-        return hmac.new(self.pseudonym_secret, f"officer:{self._scope()}{officer_id}".encode(), hashlib.sha256).hexdigest()[:12]
+        return pseudonym.officer_key(self.pseudonym_secret, self._scope(), officer_id)
 
     @classmethod
     def resolve(cls, conn: Lookup | None = None, var: Lookup | None = None, la_code: str | None = None) -> "Settings":
@@ -87,34 +151,28 @@ class Settings:
         Without `la_code` the settings are the consortium's own (its warehouse holds schema `consortium`).
         """
 
-        def setting(name: str) -> str | None:
-            value = os.environ.get(name)
-            if value is None and var is not None:
-                value = var(name)
-            return value or None
+        def get(name: str) -> str | None:
+            return setting(name, var)
 
-        def connection(conn_id: str) -> str | None:
-            value = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
-            if value is None and conn is not None:
-                value = conn(conn_id)
-            return value or None
+        def link(conn_id: str) -> str | None:
+            return connection(conn_id, conn)
 
         base = data_dir()
-        cms = connection("send_cms") or f"sqlite:///{base / 'demo' / 'cms.db'}"
-        warehouse = connection("send_warehouse") or f"duckdb:///{base / 'warehouse.duckdb'}"
-        output = Path(setting("SEND_OUTPUT_DIR") or base / "output")
-        secret = connection("send_pseudonymisation") or _demo_secret(base)
-        las = consortium_las(setting("SEND_LAS"))
-        inbox = Path(setting("SEND_INBOX_DIR") or base / "demo" / "inbox")
-        landing_dir = Path(setting("SEND_LANDING_DIR") or base / "landing")
-        code = setting("SEND_LA_CODE") or "331"
+        cms = link("send_cms") or f"sqlite:///{base / 'demo' / 'cms.db'}"
+        warehouse = link("send_warehouse") or f"duckdb:///{base / 'warehouse.duckdb'}"
+        output = Path(get("SEND_OUTPUT_DIR") or base / "output")
+        secret = link("send_pseudonymisation") or pseudonym.demo_secret(base)
+        las = consortium_las(get("SEND_LAS"))
+        inbox = Path(get("SEND_INBOX_DIR") or base / "demo" / "inbox")
+        landing_dir = Path(get("SEND_LANDING_DIR") or base / "landing")
+        code = get("SEND_LA_CODE") or "331"
         if las and la_code:
             if la_code not in las:
                 raise ValueError(f"LA {la_code} is not one of the consortium's LAs (SEND_LAS: {', '.join(las)})")
-            cms = connection(f"send_cms_{la_code}")
+            cms = link(f"send_cms_{la_code}")
             if not cms:
                 raise ValueError(f"consortium mode: no connection send_cms_{la_code} for LA {la_code}")
-            warehouse = connection(f"send_warehouse_{la_code}") or la_warehouse(warehouse, la_code)
+            warehouse = link(f"send_warehouse_{la_code}") or la_warehouse(warehouse, la_code)
             inbox, output, landing_dir, code = inbox / la_code, output / la_code, landing_dir / f"la={la_code}", la_code
         return cls(
             cms_url=sqlalchemy_url(cms),
@@ -123,9 +181,9 @@ class Settings:
             output_dir=output,
             landing_dir=landing_dir,
             la_code=code,
-            pseudonym_secret=_secret_from(secret),
-            retention_days=int(setting("SEND_RETENTION_DAYS") or 400),
-            paperwork_days=int(setting("SEND_PAPERWORK_DAYS") or 15),
+            pseudonym_secret=pseudonym.secret_from(secret),
+            retention_days=int(get("SEND_RETENTION_DAYS") or 400),
+            paperwork_days=int(get("SEND_PAPERWORK_DAYS") or 15),
             consortium=tuple(las),
             consortium_level=bool(las) and not la_code,
         )
@@ -156,20 +214,3 @@ def la_warehouse(url: str, la_code: str) -> str:
     base, _, db = url.rpartition("/")
     db, q, query = db.partition("?")
     return f"{base}/{db}_{la_code}{q}{query}"
-
-
-def _secret_from(value: str) -> bytes:
-    # A connection URI such as `generic://:s3cret@` carries the secret as its password.
-    match = re.match(r"^[a-z0-9+\-]*://[^:@/]*:([^@]+)@", value)
-    return (match.group(1) if match else value).encode()
-
-
-def _demo_secret(base: Path) -> str:
-    """The embedded demo keeps a random secret in an owner-only file, created on first use."""
-    path = base / ".pseudonym_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()

@@ -16,7 +16,7 @@ from typing import Iterator
 import pandas as pd
 import sqlalchemy as sa
 
-from send_pipeline.nightly.sources.cms import ENTITIES, Entity
+from send_pipeline.kernel import settings
 from send_pipeline.kernel.settings import SQL_DIR
 
 SCHEMAS = ("core", "ops", "staging", "marts", "ref")
@@ -49,7 +49,7 @@ DUCKDB_MEMORY_LIMIT = "4GB"  # SEND_DUCKDB_MEMORY_LIMIT: DuckDB's own default is
 def _limit_memory(dbapi_conn, _record) -> None:
     """Cap DuckDB's memory (a national load in one transaction would otherwise hold gigabytes of
     uncommitted rows and buffers); past the cap DuckDB writes to disk beside the warehouse file."""
-    limit = os.environ.get("SEND_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT).strip()
+    limit = (settings.setting("SEND_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, flags=re.I):
         raise ValueError(f"SEND_DUCKDB_MEMORY_LIMIT {limit!r} is not a size like 4GB or 512MB")
     cursor = dbapi_conn.cursor()
@@ -121,10 +121,12 @@ class Warehouse:
                 conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             for statement in split_statements(read_sql_file("ops/ops_tables.sql")):
                 conn.exec_driver_sql(statement)
+            from send_pipeline.nightly.sources import ENTITIES  # the conformed model's core tables
+
             for entity in ENTITIES.values():
                 self._ensure_table(conn, entity)
 
-    def _ensure_table(self, conn: sa.Connection, entity: Entity) -> None:
+    def _ensure_table(self, conn: sa.Connection, entity) -> None:
         cols = entity.model_columns()
         ddl = ", ".join(f"{ident(n)} {SQL_TYPES[t]}" for n, t in cols)
         conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {ident(entity.table)} ({ddl})")

@@ -1,0 +1,14 @@
+"""The pipeline's own failures: what stopped, said without personal data (alerts show these messages)."""
+from __future__ import annotations
+
+
+class SourceUnusable(RuntimeError):
+    """A whole source cannot be loaded this run (missing column, unreadable file, empty extract)."""
+
+
+class ParseError(ValueError):
+    """A value that cannot be read; the message says what was wrong (a quarantine reason)."""
+
+
+class QualityError(RuntimeError):
+    """The validation itself failed to run (not a data failure)."""
