@@ -15,9 +15,10 @@ import json
 import logging
 from datetime import date, datetime, timezone
 
-from send_pipeline.nightly import steps as pipeline
-from send_pipeline.nightly.sources.cms import SOURCE_ORDER
+from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.settings import Settings
+from send_pipeline.nightly import steps
+from send_pipeline.nightly.sources import SOURCE_ORDER
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,13 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_id = args.run_id or f"cli__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
-    run = pipeline.Run(Settings.resolve(), run_id, args.as_at, args.full_refresh)
+    run = Run(Settings.resolve(), run_id, args.as_at, args.full_refresh)
     if args.la:
         run = run.for_la(args.la)
     elif run.settings.consortium_level and args.command != "nightly":
         parser.error("consortium mode: name the LA with --la (" + ", ".join(run.settings.las()) + ")")
     if args.command == "nightly":
-        result = pipeline.run_nightly(run)
+        result = steps.run_nightly(run)
         if "consortium" in result:  # consortium mode: every LA's summary, then the pooled tables
             for la in run.settings.las():
                 print(f"== LA {la}\n{result[la]['summary']['summary']}")
@@ -49,11 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "source":
         if not args.source:
             parser.error("name the source: " + ", ".join(SOURCE_ORDER))
-        for step in (pipeline.extract_source, pipeline.validate_source, pipeline.load_source):
-            result = step(args.source, run)
-        print(json.dumps(result, indent=1, default=str))
+        print(json.dumps(steps.run_source(args.source, run), indent=1, default=str))
         return 0
-    result = pipeline.build_marts(run) if args.command == "marts" else pipeline.purge_expired(run)
+    result = steps.build_marts(run) if args.command == "marts" else steps.purge_expired(run)
     print(json.dumps(result, indent=1, default=str))
     return 0
 

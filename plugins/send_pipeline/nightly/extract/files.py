@@ -1,8 +1,9 @@
-"""Extract every source into the raw landing, as text exactly as the source gave it.
+"""Inbox files into the raw landing, as text exactly as the file gave it: the file readers.
 
-CMS: read-only through SQLAlchemy, incremental by `updated_at` (rows changed since the last good run,
-plus rows quarantined earlier and not loaded since), or a full refresh. Files: picked up from the
-inbox; a file already loaded by an earlier run (same sha256) is not read again.
+Files are picked up from the inbox by each entity's pattern; a file already loaded by an earlier run
+(same sha256) is not read again; a `newest_file` source lands only its newest file. CSV exports are
+decoded (UTF-8, else cp1252) and read column-wise when well-formed, row by row otherwise (same result);
+workbooks are read with calamine. `as_text` is how every reader (and the CMS reader) turns values to text.
 """
 from __future__ import annotations
 
@@ -14,18 +15,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 
-from send_pipeline.kernel import files as landing
-from send_pipeline.nightly.sources.cms import SOURCES, Entity
-from send_pipeline.nightly.validate.parsers import SourceUnusable, decode_text_file
-from send_pipeline.kernel.warehouse import Warehouse, ident
-
-SNAPSHOT_FILE_SOURCES = {"schools", "banding"}  # the newest file replaces the last
-CMS_BATCH_ROWS = 250_000  # rows fetched and landed at a time
+from send_pipeline.kernel.errors import SourceUnusable
+from send_pipeline.kernel.files import sha256_file
+from send_pipeline.kernel.warehouse import Warehouse
+from send_pipeline.nightly.extract import landing
+from send_pipeline.nightly.sources import Entity, Source
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every value as the text it was, None for missing (keeps the raw landing faithful and typed once)."""
     return pd.DataFrame({col: _column_text(frame[col]) for col in frame.columns}, columns=frame.columns, dtype=object)
 
@@ -86,96 +84,6 @@ def _text(value: object) -> str:
     return str(value)
 
 
-# --- CMS -------------------------------------------------------------------------------------
-def extract_cms(cms_url: str, warehouse: Warehouse, landing_dir: Path, run_id: str, full_refresh: bool) -> dict:
-    """Land every CMS table. Returns {entity: summary}."""
-    try:
-        engine = sa.create_engine(cms_url, poolclass=sa.pool.NullPool)
-        conn = engine.connect()
-    except Exception as exc:  # connection refused, bad URL, missing driver
-        raise SourceUnusable(f"cannot connect to the CMS ({type(exc).__name__}: {_first_line(exc)})") from None
-    summary = {}
-    try:
-        tables = set(sa.inspect(conn).get_table_names())
-        for entity in SOURCES["cms"]:
-            if entity.origin not in tables:
-                raise SourceUnusable(f"CMS table {entity.origin} is missing; the CMS load is stopped")
-            summary[entity.name] = _extract_table(conn, entity, warehouse, landing_dir, run_id, full_refresh)
-    finally:
-        conn.close()
-        engine.dispose()
-    return summary
-
-
-def _extract_table(conn, entity: Entity, warehouse: Warehouse, landing_dir: Path, run_id: str, full: bool) -> dict:
-    table = ident(entity.origin)
-    total = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar()
-    params: dict = {}
-    mode = "full"
-    query = f"SELECT * FROM {table}"
-    low = None
-    if entity.updated_at and not full:
-        low = last_watermark(warehouse, entity.name, run_id)
-        if low is not None:
-            mode = "incremental"
-            pk = entity.key[0]
-            open_keys = open_quarantine_keys(warehouse, entity.name)
-            query += f" WHERE {ident(entity.updated_at)} > :since"
-            params["since"] = low.isoformat(sep=" ")
-            if open_keys:
-                query += f" OR {ident(pk)} IN ({', '.join(f':k{i}' for i in range(len(open_keys)))})"
-                params.update({f"k{i}": int(k) if k.isdigit() else k for i, k in enumerate(sorted(open_keys))})
-    digest = hashlib.sha256((query + repr(sorted(params.items()))).encode()).hexdigest()
-    state = {"high": None, "rows": 0}
-    key = entity.key[0]
-
-    def batches():
-        result = conn.execution_options(stream_results=True).execute(sa.text(query), params)
-        columns = list(result.keys())
-        # the driver's own cursor gives plain tuples (SQLAlchemy Row objects cost ~10 µs each to unpack)
-        fetch = result.cursor.fetchmany if getattr(result, "cursor", None) is not None else result.fetchmany
-        while rows := fetch(CMS_BATCH_ROWS):  # a national CMS table never sits in memory whole
-            frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
-            raw = _as_text(frame)
-            raw["_source_file"] = entity.origin
-            raw["_source_row"] = (pd.to_numeric(frame[key], errors="coerce").astype("Int64").astype(object)
-                                  .where(frame[key].notna(), None) if key in frame.columns else [None] * len(raw))
-            if entity.updated_at and entity.updated_at in frame.columns:
-                high = pd.to_datetime(frame[entity.updated_at], errors="coerce").max()
-                if not pd.isna(high) and (state["high"] is None or high.to_pydatetime() > state["high"]):
-                    state["high"] = high.to_pydatetime()
-            state["rows"] += len(raw)
-            yield raw
-        if not state["rows"]:  # an empty table still lands its columns (conform checks them)
-            yield pd.DataFrame({c: pd.Series([], dtype=object) for c in columns + ["_source_file", "_source_row"]})
-
-    landing.land_batches(landing_dir, "cms", entity.name, run_id, batches(), lambda: {
-        "origin": entity.origin, "mode": mode, "sha256": digest, "query": query,
-        "source_total_rows": int(total), "low_watermark": low, "high_watermark": state["high"] or low,
-    })
-    return {"rows": state["rows"], "mode": mode, "source_total_rows": int(total)}
-
-
-def last_watermark(warehouse: Warehouse, entity: str, run_id: str) -> datetime | None:
-    """The high watermark of the latest other run that loaded this entity (a re-run reuses its bound)."""
-    value = warehouse.scalar(
-        "SELECT MAX(high_watermark) FROM ops.watermark WHERE entity = :e AND run_id <> :r",
-        {"e": entity, "r": run_id},
-    )
-    if value is None:
-        return None
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
-def open_quarantine_keys(warehouse: Warehouse, entity: str) -> set[str]:
-    frame = warehouse.frame("SELECT DISTINCT record_key FROM ops.open_quarantine WHERE entity = :e", {"e": entity})
-    return set(frame["record_key"].astype(str)) if len(frame) else set()
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-
-
 # --- inbox files ------------------------------------------------------------------------------
 def inbox_files(inbox: Path, pattern: str) -> list[Path]:
     if not inbox.is_dir():
@@ -189,17 +97,17 @@ def loaded_hashes(warehouse: Warehouse, run_id: str) -> dict[str, str]:
     return dict(zip(frame["sha256"], frame["run_id"])) if len(frame) else {}
 
 
-def extract_files(source: str, inbox: Path, warehouse: Warehouse, landing_dir: Path, run_id: str) -> dict:
+def extract_files(source: Source, inbox: Path, warehouse: Warehouse, landing_dir: Path, run_id: str) -> dict:
     """Land the new files of one file source (every entity of it). Returns {entity: summary}."""
     summary = {}
     seen = loaded_hashes(warehouse, run_id)
-    for entity in SOURCES[source]:
+    for entity in source.entities:
         files = inbox_files(inbox, entity.origin)
-        if source in SNAPSHOT_FILE_SOURCES:
+        if source.landing == "newest_file":  # the newest file replaces the last
             files = files[-1:]
         new, skipped = [], []
         for path in files:
-            digest = landing.sha256_file(path)
+            digest = sha256_file(path)
             (skipped if digest in seen else new).append((path, digest))
         mode = "files" if new else "unchanged"
         counts: dict[str, int] = {}
@@ -217,14 +125,14 @@ def extract_files(source: str, inbox: Path, warehouse: Warehouse, landing_dir: P
                 yield frame
 
         try:  # file by file: memory holds one file (a national ledger is ~15 million lines)
-            landed = landing.land_batches(landing_dir, source, entity.name, run_id, one_by_one(), manifest) if new else None
+            landed = landing.land_batches(landing_dir, source.name, entity.name, run_id, one_by_one(), manifest) if new else None
         except landing.ColumnsDiffer:  # files with different columns: landed together, columns unioned
             landed = None
         if landed is None:
             frames = [read_file(path, entity) for path, _ in new]
             raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["_source_file", "_source_row"])
             counts.update({p.name: int((raw["_source_file"] == p.name).sum()) for p, _ in new})
-            landing.land(landing_dir, source, entity.name, run_id, raw, manifest())
+            landing.land(landing_dir, source.name, entity.name, run_id, raw, manifest())
         rows = sum(counts.values())
         summary[entity.name] = {"rows": rows, "mode": mode, "files": [p.name for p, _ in new],
                                 "skipped": [p.name for p, _ in skipped]}
@@ -233,7 +141,7 @@ def extract_files(source: str, inbox: Path, warehouse: Warehouse, landing_dir: P
 
 def read_file(path: Path, entity: Entity) -> pd.DataFrame:
     if path.suffix.lower() == ".xlsx":
-        return read_workbook(path, sheet="Reviews")
+        return read_workbook(path, sheet=entity.sheet or "Sheet1")
     return read_csv(path)
 
 
@@ -348,7 +256,29 @@ def read_workbook(path: Path, sheet: str) -> pd.DataFrame:
         numbers.append(number)
     if header is None:
         raise SourceUnusable(f"{path.name}: sheet '{sheet}' is empty (no header row)")
-    frame = _as_text(pd.DataFrame(records, columns=header, dtype=object))
+    frame = as_text(pd.DataFrame(records, columns=header, dtype=object))
     frame["_source_file"] = path.name
     frame["_source_row"] = numbers
     return frame
+
+
+def decode_text_file(path: Path, expected: str = "cp1252") -> tuple[str, str]:
+    """Decode a text export: UTF-8 (with or without BOM), else the expected legacy encoding.
+
+    Returns (text, encoding used). A byte that is neither raises SourceUnusable naming the line.
+    """
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode(expected), expected
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SourceUnusable(
+            f"{path.name}: byte 0x{raw[exc.start]:02x} at line {line} is neither UTF-8 nor {expected}; "
+            "the file may be corrupt — re-export it"
+        ) from None

@@ -24,7 +24,6 @@ compare accepted rows, quarantine and warnings.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -33,10 +32,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from send_pipeline.kernel import identifiers
-from send_pipeline.nightly.validate.rowwise import PARSERS, PROVENANCE, _norm, _parse_column, check_columns
-from send_pipeline.nightly.sources.cms import Entity
-from send_pipeline.nightly.validate.expectations import Outcome, QualityError, failure_of, load_suite
+from send_pipeline.kernel import settings
+from send_pipeline.kernel.errors import QualityError, SourceUnusable
+from send_pipeline.nightly.sources import Entity
+from send_pipeline.nightly.validate.expectations import Outcome, failure_of, load_suite
+from send_pipeline.nightly.validate.parsers import PARSERS, norm_name, parse_column
+from send_pipeline.nightly.validate.rowwise import PROVENANCE, check_columns
 
 ARROW_TYPES = {
     "date": pa.date32(), "timestamp": pa.timestamp("us"), "int": pa.int64(), "flag": pa.int64(),
@@ -50,7 +51,7 @@ class NotColumnar(Exception):
 
 
 def sample_rows() -> int:
-    return max(1, int(os.environ.get("SEND_VALIDATE_SAMPLE_ROWS", "20000")))
+    return settings.sample_rows()
 
 
 @dataclass
@@ -64,7 +65,7 @@ class ConformedTable:
 def conform_table(entity: Entity, raw: pa.Table) -> ConformedTable:
     """`conform.conform` column-wise: the same typed values, the same quarantine rows and messages."""
     check_columns(entity, [c for c in raw.column_names if c not in PROVENANCE], f"{entity.source}/{entity.name}")
-    by_norm = {_norm(c): c for c in raw.column_names}
+    by_norm = {norm_name(c): c for c in raw.column_names}
     n = raw.num_rows
     files = raw.column("_source_file").to_pylist() if "_source_file" in raw.column_names else None
     rows = raw.column("_source_row").to_numpy(zero_copy_only=False) if "_source_row" in raw.column_names else None
@@ -77,7 +78,7 @@ def conform_table(entity: Entity, raw: pa.Table) -> ConformedTable:
 
     arrays, names = [], []
     for col in entity.columns:
-        src = by_norm.get(_norm(col.source))
+        src = by_norm.get(norm_name(col.source))
         if src is None:
             typed = pa.nulls(n, ARROW_TYPES.get(col.type, pa.string()))
         else:
@@ -118,7 +119,7 @@ def _parse(column: pa.ChunkedArray, type_: str) -> tuple[pa.Array, dict, pa.Arra
         raise NotColumnar(f"raw column of type {values.type} (the landing holds text)")
     encoded = pc.dictionary_encode(values)
     uniques = encoded.dictionary.to_pylist()
-    parsed, failed = _parse_column(pd.Series(uniques, dtype=object), PARSERS[type_])
+    parsed, failed = parse_column(pd.Series(uniques, dtype=object), PARSERS[type_])
     try:
         typed_uniques = pa.array(parsed, type=ARROW_TYPES.get(type_, pa.string()))
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
@@ -162,22 +163,16 @@ def _map_distinct(values: pa.Array, fn, type_=pa.string()) -> pa.Array:
 
 
 def _derive(entity: Entity, table: pa.Table) -> pa.Table:
-    """conform._derive column-wise."""
-    if entity.name == "person":
-        upn = table.column("upn").combine_chunks()
-        upn_problem = _map_distinct(upn, lambda u: identifiers.upn_problem(u) if u else None)
-        uln_problem = _map_distinct(table.column("uln").combine_chunks(),
-                                    lambda u: identifiers.uln_problem(u) if u else None)
-        missing = pc.and_(pc.and_(upn.is_null(), table.column("uln").is_null()),
-                          table.column("upn_unknown_reason").is_null())
-        upn_problem = pc.if_else(missing, pa.scalar("no UPN, ULN or UPN-unknown reason"), upn_problem)
-        table = table.append_column("upn_problem", upn_problem).append_column("uln_problem", uln_problem)
-    if entity.name == "ledger_line":
-        def fy(d):
-            if d is None:
-                return None
-            return f"{d.year}-{(d.year + 1) % 100:02d}" if d.month >= 4 else f"{d.year - 1}-{d.year % 100:02d}"
-        table = table.append_column("posting_fy", _map_distinct(table.column("posting_date").combine_chunks(), fy))
+    """rowwise._derive column-wise: one input is mapped per distinct value; several, per distinct row."""
+    for d in entity.derived:
+        inputs = [table.column(c).combine_chunks() for c in d.inputs]
+        if len(inputs) == 1:
+            values = _map_distinct(inputs[0], d.fn)
+        else:
+            cache: dict = {}
+            values = pa.array([cache[k] if k in cache else cache.setdefault(k, d.fn(*k))
+                               for k in zip(*(i.to_pylist() for i in inputs))], pa.string())
+        table = table.append_column(d.name, values)
     return table
 
 
@@ -185,8 +180,6 @@ def _derive(entity: Entity, table: pa.Table) -> pa.Table:
 def check(suite_name: str, table: pa.Table, parameters: dict) -> Outcome:
     """The suite's verdicts on every row of `table` (rows identified by POS), as `Validator.validate`
     reports them: quarantine {pos: [failures in suite order]}, warnings [{row: pos, ...}]."""
-    from send_pipeline.nightly.validate.parsers import SourceUnusable
-
     suite = load_suite(suite_name)
     outcome = Outcome(suite_name, len(suite["expectations"]))
     positions = table.column(POS).to_numpy()

@@ -1,4 +1,4 @@
-"""Great Expectations Core, called from our own tasks on pandas DataFrames.
+"""Great Expectations Core, called from our own tasks on pandas DataFrames: the suites and the Validator.
 
 Suites are JSON in `expectations/<entity>.json`. Each expectation carries `notes` (why it exists) and
 `meta.on_failure`:
@@ -19,14 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from send_pipeline.nightly.validate.parsers import SourceUnusable
+from send_pipeline.kernel.errors import QualityError, SourceUnusable
 from send_pipeline.kernel.settings import EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
-
-
-class QualityError(RuntimeError):
-    """The validation itself failed to run (not a data failure)."""
 
 
 @dataclass
@@ -212,7 +208,7 @@ def _summarise(result: dict) -> dict:
     return result
 
 
-def partition_key(suite_name: str) -> str | None:
+def split_key(suite_name: str) -> str | None:
     """A column every uniqueness expectation of the suite includes (the first such, in the first
     expectation's order): rows equal on it meet in one partition, so uniqueness is checked exactly.
     None when the suite has no uniqueness expectation or they share no column (validate whole)."""

@@ -1,25 +1,22 @@
-"""Readers for what people and vendor exports actually contain.
+"""Value parsers: one per model type, for what people and vendor exports actually contain.
 
-Every parser returns a value or raises `ParseError` with a message fit for a quarantine reason; the
-vectorised helpers collect those messages per row instead of raising.
+Every parser returns a value or raises `ParseError` with a message fit for a quarantine reason;
+`parse_column` parses a whole column and collects those messages per row instead of raising. Both
+validation paths (row-wise `rowwise.py`, column-wise `columnar.py`) type values through `PARSERS`.
 """
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from send_pipeline.kernel.errors import ParseError
 
 PLACEHOLDERS = {"", "tbc", "tba", "n/a", "na", "none", "-", "--", "?", "not known", "unknown", "nan", "nat"}
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (accounts for the 1900 leap-year bug for serials > 60)
-
-
-class ParseError(ValueError):
-    """A value that cannot be read; the message says what was wrong."""
-
-
-class SourceUnusable(RuntimeError):
-    """A whole source cannot be loaded this run (missing column, unreadable file, empty extract)."""
 
 
 def is_placeholder(value: object) -> bool:
@@ -186,23 +183,74 @@ def parse_timestamp(value: object) -> datetime | None:
         return datetime(day.year, day.month, day.day)
 
 
-def decode_text_file(path: Path, expected: str = "cp1252") -> tuple[str, str]:
-    """Decode a text export: UTF-8 (with or without BOM), else the expected legacy encoding.
+def norm_name(name: str) -> str:
+    """A column name as matched: case, spaces and a byte-order mark ignored."""
+    return re.sub(r"\s+", " ", str(name).replace("\ufeff", "")).strip().lower()
 
-    Returns (text, encoding used). A byte that is neither raises SourceUnusable naming the line.
-    """
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode(expected), expected
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SourceUnusable(
-            f"{path.name}: byte 0x{raw[exc.start]:02x} at line {line} is neither UTF-8 nor {expected}; "
-            "the file may be corrupt — re-export it"
-        ) from None
+
+def parse_fy(value: object) -> str | None:
+    text = parse_text(value)
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d{4})\s*[/-]\s*(\d{2}|\d{4})", text)
+    if not match or (int(match[1]) + 1) % 100 != int(match[2][-2:]):
+        raise ParseError(f"financial year '{text}' is not like 2024/25")
+    return f"{match[1]}-{match[2][-2:]}"
+
+
+def parse_label(value: object) -> str | None:
+    """A value picked from a list by hand: spacing and case are forgiven (`annual ` → `Annual`)."""
+    text = parse_text(value)
+    return " ".join(text.split()).title() if text else None
+
+
+PARSERS = {
+    "label": parse_label,
+    "int": parse_int,
+    "text": parse_text,
+    "code": parse_code,
+    "date": parse_uk_date,
+    "timestamp": parse_timestamp,
+    "flag": parse_flag,
+    "amount": parse_amount,
+    "decimal": parse_decimal,
+    "fy": parse_fy,
+}
+
+
+def parse_column(series: pd.Series, parse) -> tuple[list, dict[int, tuple[object, str]]]:
+    """Parse each distinct value once (dates, amounts and codes repeat a lot); same parser, same messages."""
+    if parse is parse_int:
+        return _parse_ints(series)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parsed_unique, failed = [], {}
+    for k, value in enumerate(uniques):
+        try:
+            parsed_unique.append(parse(value))
+        except ParseError as exc:
+            parsed_unique.append(None)
+            failed[k] = (value, str(exc))
+    parsed_unique.append(None)  # code -1: a missing value
+    lookup = np.empty(len(parsed_unique), dtype=object)
+    lookup[:] = parsed_unique
+    parsed = lookup[codes].tolist()  # numpy take: code -1 picks the trailing None
+    errors = {}
+    if failed:
+        for i in np.flatnonzero(np.isin(codes, list(failed))).tolist():
+            errors[i] = failed[int(codes[i])]
+    return parsed, errors
+
+
+def _parse_ints(series: pd.Series) -> tuple[list, dict[int, tuple[object, str]]]:
+    """Whole numbers, vectorised; only values that are not plain integers go through the parser."""
+    numbers = pd.to_numeric(series, errors="coerce")
+    plain = numbers.notna() & (numbers % 1 == 0)
+    parsed = [int(v) if ok else None for v, ok in zip(numbers.tolist(), plain.tolist())]
+    errors = {}
+    values = series.to_numpy(dtype=object)  # read once: per-row .iat on Arrow strings is slow
+    for i in np.flatnonzero(~plain.to_numpy(dtype=bool) & series.notna().to_numpy(dtype=bool)).tolist():
+        try:
+            parsed[i] = parse_int(values[i])
+        except ParseError as exc:
+            errors[i] = (values[i], str(exc))
+    return parsed, errors

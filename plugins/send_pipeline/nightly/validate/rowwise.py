@@ -1,4 +1,5 @@
-"""Raw landed rows (text as the source wrote it) → typed rows in the model's names.
+"""The row-wise conform: raw landed rows (text as the source wrote it) → a typed pandas frame in the
+model's names (GX then validates it row by row; the column-wise path is columnar.py).
 
 A value that cannot be read sends its row to quarantine with the column, the value and what was wrong;
 a required column missing from the source stops the source. Exact repeats of a row are quarantined as
@@ -6,48 +7,15 @@ duplicates of the first copy, so nothing is silently dropped.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from send_pipeline.kernel import identifiers
-from send_pipeline.nightly.validate import parsers as readers
-from send_pipeline.nightly.sources.cms import Entity
-from send_pipeline.nightly.validate.parsers import ParseError, SourceUnusable
+from send_pipeline.kernel.errors import SourceUnusable
+from send_pipeline.nightly.sources import Entity
+from send_pipeline.nightly.validate.parsers import PARSERS, norm_name, parse_column
 
 PROVENANCE = ("_source_file", "_source_row", "_parse_error")
-
-
-def _fy(value: object) -> str | None:
-    text = readers.parse_text(value)
-    if text is None:
-        return None
-    match = re.fullmatch(r"(\d{4})\s*[/-]\s*(\d{2}|\d{4})", text)
-    if not match or (int(match[1]) + 1) % 100 != int(match[2][-2:]):
-        raise ParseError(f"financial year '{text}' is not like 2024/25")
-    return f"{match[1]}-{match[2][-2:]}"
-
-
-def _label(value: object) -> str | None:
-    """A value picked from a list by hand: spacing and case are forgiven (`annual ` → `Annual`)."""
-    text = readers.parse_text(value)
-    return " ".join(text.split()).title() if text else None
-
-
-PARSERS = {
-    "label": _label,
-    "int": readers.parse_int,
-    "text": readers.parse_text,
-    "code": readers.parse_code,
-    "date": readers.parse_uk_date,
-    "timestamp": readers.parse_timestamp,
-    "flag": readers.parse_flag,
-    "amount": readers.parse_amount,
-    "decimal": readers.parse_decimal,
-    "fy": _fy,
-}
 
 
 @dataclass
@@ -64,11 +32,11 @@ def check_columns(entity: Entity, columns: list[str], where: str) -> None:
     The message names only columns the contract knows: when a header row is missing, the "columns"
     are the first data row, and they must not reach a log (they can be a child's name).
     """
-    present = {_norm(c) for c in columns}
-    missing = [c.source for c in entity.columns if c.required and _norm(c.source) not in present]
+    present = {norm_name(c) for c in columns}
+    missing = [c.source for c in entity.columns if c.required and norm_name(c.source) not in present]
     if missing:
-        known = {_norm(c.source) for c in entity.columns}
-        recognised = [c for c in columns if _norm(c) in known]
+        known = {norm_name(c.source) for c in entity.columns}
+        recognised = [c for c in columns if norm_name(c) in known]
         others = len(columns) - len(recognised)
         raise SourceUnusable(
             f"{where}: required column(s) {', '.join(repr(m) for m in missing)} missing; "
@@ -78,22 +46,18 @@ def check_columns(entity: Entity, columns: list[str], where: str) -> None:
         )
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"\s+", " ", str(name).replace("\ufeff", "")).strip().lower()
-
-
 def conform(entity: Entity, raw: pd.DataFrame) -> Conformed:
     check_columns(entity, [c for c in raw.columns if c not in PROVENANCE], f"{entity.source}/{entity.name}")
-    by_norm = {_norm(c): c for c in raw.columns}
+    by_norm = {norm_name(c): c for c in raw.columns}
     raw = raw.reset_index(drop=True)
     out: dict[str, list] = {}
     bad: dict[int, dict] = {}
     for col in entity.columns:
-        src = by_norm.get(_norm(col.source))
+        src = by_norm.get(norm_name(col.source))
         if src is None:  # an optional column the source does not have
             parsed, errors = [None] * len(raw), {}
         else:
-            parsed, errors = _parse_column(raw[src], PARSERS[col.type])
+            parsed, errors = parse_column(raw[src], PARSERS[col.type])
         for i, (value, message) in errors.items():
             bad.setdefault(i, _q(raw, i, col.source, value, message, "parse"))
         if col.not_null:
@@ -124,44 +88,6 @@ def conform(entity: Entity, raw: pd.DataFrame) -> Conformed:
     return Conformed(entity, len(raw), frame, quarantine)
 
 
-def _parse_column(series: pd.Series, parse) -> tuple[list, dict[int, tuple[object, str]]]:
-    """Parse each distinct value once (dates, amounts and codes repeat a lot); same parser, same messages."""
-    if parse is readers.parse_int:
-        return _parse_ints(series)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    parsed_unique, failed = [], {}
-    for k, value in enumerate(uniques):
-        try:
-            parsed_unique.append(parse(value))
-        except ParseError as exc:
-            parsed_unique.append(None)
-            failed[k] = (value, str(exc))
-    parsed_unique.append(None)  # code -1: a missing value
-    lookup = np.empty(len(parsed_unique), dtype=object)
-    lookup[:] = parsed_unique
-    parsed = lookup[codes].tolist()  # numpy take: code -1 picks the trailing None
-    errors = {}
-    if failed:
-        for i in np.flatnonzero(np.isin(codes, list(failed))).tolist():
-            errors[i] = failed[int(codes[i])]
-    return parsed, errors
-
-
-def _parse_ints(series: pd.Series) -> tuple[list, dict[int, tuple[object, str]]]:
-    """Whole numbers, vectorised; only values that are not plain integers go through the parser."""
-    numbers = pd.to_numeric(series, errors="coerce")
-    plain = numbers.notna() & (numbers % 1 == 0)
-    parsed = [int(v) if ok else None for v, ok in zip(numbers.tolist(), plain.tolist())]
-    errors = {}
-    values = series.to_numpy(dtype=object)  # read once: per-row .iat on Arrow strings is slow
-    for i in np.flatnonzero(~plain.to_numpy(dtype=bool) & series.notna().to_numpy(dtype=bool)).tolist():
-        try:
-            parsed[i] = readers.parse_int(values[i])
-        except ParseError as exc:
-            errors[i] = (values[i], str(exc))
-    return parsed, errors
-
-
 def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str, rule: str) -> dict:
     return {
         "row": int(i),
@@ -175,17 +101,16 @@ def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str
 
 
 def _derive(entity: Entity, frame: pd.DataFrame) -> None:
-    if entity.name == "person":
-        frame["upn_problem"] = _objects([identifiers.upn_problem(u) if u else None for u in frame["upn"]], frame)
-        frame["uln_problem"] = _objects([identifiers.uln_problem(u) if u else None for u in frame["uln"]], frame)
-        missing = frame["upn"].isna() & frame["uln"].isna() & frame["upn_unknown_reason"].isna()
-        frame.loc[missing, "upn_problem"] = "no UPN, ULN or UPN-unknown reason"
-    if entity.name == "ledger_line":
-        # the financial year of each distinct posting date, computed once per date (dates repeat a lot)
-        dates = frame["posting_date"]
-        years = {d: (f"{d.year}-{(d.year + 1) % 100:02d}" if d.month >= 4 else f"{d.year - 1}-{d.year % 100:02d}")
-                 for d in set(dates.dropna().tolist())}
-        frame["posting_fy"] = _objects([None if d is None else years[d] for d in dates.tolist()], frame)
+    """The entity's derived columns (its declaration's `derived`), each input combination computed once."""
+    for d in entity.derived:
+        cache: dict = {}
+        values = []
+        for key in zip(*(frame[c].tolist() for c in d.inputs)):
+            key = tuple(None if v is pd.NA else v for v in key)
+            if key not in cache:
+                cache[key] = d.fn(*key)
+            values.append(cache[key])
+        frame[d.name] = _objects(values, frame)
 
 
 def _objects(values: list, frame: pd.DataFrame) -> pd.Series:

@@ -1,14 +1,14 @@
-"""Big entities validated in partitions, with memory bounded by the partition, not the entity (issue 8).
+"""Big entities validated in key-hashed splits, with memory bounded by the split, not the entity (issue 8).
 
-Rows go to partitions by a hash of the *parsed* value of the entity's partition key: a column every
-uniqueness expectation of its suite includes (`quality.partition_key`). Two rows with the same key, as
-conform parses it, therefore meet in one partition, and so do exact-duplicate rows (same raw text,
+Rows go to splits by a hash of the *parsed* value of the entity's split key: a column every
+uniqueness expectation of its suite includes (`expectations.split_key`). Two rows with the same key, as
+conform parses it, therefore meet in one split, and so do exact-duplicate rows (same raw text,
 same key). The uniqueness expectation and the duplicate check see what they would see on the whole
-table; every other check is row by row. So a partitioned run accepts, quarantines and warns exactly
+table; every other check is row by row. So a split run accepts, quarantines and warns exactly
 the rows a whole-table run would (tests/e2e/test_partitioned_validation.py).
 
 The raw file is never held whole: the key column is read alone and hashed, then the file is streamed
-batch by batch into one owner-only Parquet file per partition (removed afterwards), and each partition
+batch by batch into one owner-only Parquet file per split (removed afterwards), and each split
 is read back in turn.
 """
 from __future__ import annotations
@@ -24,24 +24,24 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from send_pipeline.kernel import files as landing
-from send_pipeline.nightly.validate.rowwise import PARSERS, _norm, _parse_column
-from send_pipeline.nightly.sources.cms import Entity
-from send_pipeline.nightly.validate.expectations import partition_key
+from send_pipeline.nightly.sources import Entity
+from send_pipeline.nightly.validate.expectations import split_key
+from send_pipeline.nightly.validate.parsers import PARSERS, norm_name, parse_column
 
-ROW = "__row"  # a row's position in raw.parquet, carried through the partition files
+ROW = "__row"  # a row's position in raw.parquet, carried through the split files
 BATCH_ROWS = 262_144
 
 
-def partitions(entity: Entity, path: Path, size: int) -> Iterator[tuple[pa.Table, np.ndarray | None]]:
-    """(raw rows, their positions in `path`) per partition; one partition of everything (positions
-    None) when the file has at most `size` rows or the suite has no partition key."""
+def splits(entity: Entity, path: Path, size: int) -> Iterator[tuple[pa.Table, np.ndarray | None]]:
+    """(raw rows, their positions in `path`) per split; one split of everything (positions
+    None) when the file has at most `size` rows or the suite has no split key."""
     total = pq.ParquetFile(path).metadata.num_rows
     count = -(-total // size)
     buckets = _buckets(entity, path, count) if count > 1 else None
     if buckets is None:
         yield pq.read_table(path), None
         return
-    split = path.parent / ".partitions"
+    split = path.parent / ".splits"
     shutil.rmtree(split, ignore_errors=True)
     landing.owner_only_dir(split)
     try:
@@ -84,12 +84,12 @@ def _split(path: Path, buckets: np.ndarray, count: int, out: Path) -> list[Path]
 
 
 def _buckets(entity: Entity, path: Path, count: int) -> np.ndarray | None:
-    key = partition_key(entity.name)
+    key = split_key(entity.name)
     if key is None:
         return None
     column = next(c for c in entity.columns if c.name == key)
-    names = {_norm(n): n for n in pq.ParquetFile(path).schema_arrow.names}
-    src = names.get(_norm(column.source))
+    names = {norm_name(n): n for n in pq.ParquetFile(path).schema_arrow.names}
+    src = names.get(norm_name(column.source))
     if src is None:  # conform stops the source with the reason
         return None
     values = parsed_key(pq.read_table(path, columns=[src]).column(0), column.type)
@@ -112,7 +112,7 @@ def parsed_key(column, type_: str) -> pa.Array:
     if pa.types.is_null(values.type):
         values = values.cast(pa.string())
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        parsed, _ = _parse_column(values.to_pandas(), PARSERS[type_])
+        parsed, _ = parse_column(values.to_pandas(), PARSERS[type_])
         return pa.array([None if v is None else str(v) for v in parsed], pa.string())
     out_type = pa.int64() if type_ in ("int", "flag") else pa.string()
     none = pa.scalar(None, values.type)
@@ -129,12 +129,12 @@ def parsed_key(column, type_: str) -> pa.Array:
     where = np.flatnonzero(slow.to_numpy(zero_copy_only=False))
     if where.size == 0:
         return fast
-    parsed, _ = _parse_column(pd.Series(values.take(pa.array(where)).to_pylist(), dtype=object), PARSERS[type_])
+    parsed, _ = parse_column(pd.Series(values.take(pa.array(where)).to_pylist(), dtype=object), PARSERS[type_])
     if out_type == pa.string():
         parsed = [None if v is None else str(v) for v in parsed]
     try:
         replacement = pa.array(parsed, out_type)
     except (pa.ArrowInvalid, OverflowError):  # a whole number past int64: every key hashed as its text
-        every, _ = _parse_column(values.to_pandas(), PARSERS[type_])
+        every, _ = parse_column(values.to_pandas(), PARSERS[type_])
         return pa.array([None if v is None else str(v) for v in every], pa.string())
     return pc.replace_with_mask(fast, slow, replacement)

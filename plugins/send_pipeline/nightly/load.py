@@ -1,0 +1,165 @@
+"""Load: a source's validated rows into the warehouse in ONE transaction, reconciled, or nothing.
+
+Each entity loads by its declared mode (nightly/sources/model.py): upsert, snapshot, by_file, or a
+text table replaced whole. Rows get their pseudonym keys and lineage here; ops.run_log, the quarantine
+and warnings, watermarks and loaded files are recorded in the same transaction, and a load whose rows
+in != loaded + quarantined changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from send_pipeline.kernel import pseudonym
+from send_pipeline.kernel.run import Run
+from send_pipeline.kernel.warehouse import Warehouse, ident
+from send_pipeline.nightly.extract.landing import read_manifest
+from send_pipeline.nightly.sources import SOURCES, Entity
+
+log = logging.getLogger(__name__)
+
+
+def load_source(source: str, run: Run) -> dict:
+    """Load every entity of a source in ONE transaction, reconciled, or change nothing."""
+    wh = run.warehouse()
+    summary = {}
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    try:
+        wh.ensure()
+        with wh.transaction() as conn:
+            for entity in SOURCES[source].entities:
+                part = run.landing(source, entity.name)
+                manifest = read_manifest(part)
+                checked = json.loads((part / "validated.json").read_text())
+                accepted = accepted_files(part)
+                if entity.load == "text_table":
+                    loaded = 0 if manifest["mode"] == "unchanged" else replace_text_table(
+                        wh, conn, entity.table, pd.read_parquet(accepted[0]))
+                else:
+                    loaded = _apply(wh, conn, entity, _prepared(run, entity, accepted), manifest, accepted)
+                rows_in, quarantined = manifest["rows"], checked["rows_quarantined"]
+                reconciled = rows_in == loaded + quarantined
+                if not reconciled:
+                    raise RuntimeError(f"{entity.name}: reconciliation failed: {rows_in} extracted != "
+                                       f"{loaded} loaded + {quarantined} quarantined; nothing was written")
+                _record(wh, conn, run, entity, manifest, checked, loaded, now)
+                summary[entity.name] = {"extracted": rows_in, "loaded": loaded, "quarantined": quarantined,
+                                        "warned": checked["rows_warned"], "mode": manifest["mode"]}
+    finally:
+        wh.dispose()
+    log.info("loaded %s: %s", source, summary)
+    return summary
+
+
+def accepted_files(part: Path) -> list[Path]:
+    """The validated rows of an entity: accepted.parquet, plus accepted-NNNNN.parquet per further partition."""
+    return [part / "accepted.parquet"] + sorted(part.glob("accepted-*.parquet"))
+
+
+def _prepared(run: Run, entity: Entity, files: list[Path]):
+    """The accepted rows file by file as Arrow tables (no per-row Python objects), with pseudonym
+    keys, lineage and the model's columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cols = [c for c, _ in entity.model_columns()]
+    for path in files:
+        table = pq.read_table(path)
+        n = table.num_rows
+        if entity.pseudonym:
+            hasher = run.settings.person_key if entity.pseudonym == "person_id" else run.settings.officer_key
+            table = table.append_column(f"{entity.pseudonym.split('_')[0]}_key",
+                                        pseudonym.keys_for(hasher, table.column(entity.pseudonym)))
+        table = table.append_column("run_id", pa.array(np.full(n, run.run_id, dtype=object), pa.string()))
+        if not any(c.name == "la_code" for c in entity.columns):
+            table = table.append_column("la_code", pa.array(np.full(n, run.settings.la_code, dtype=object), pa.string()))
+        yield table.select([c for c in cols if c in table.column_names])
+
+
+def _apply(wh: Warehouse, conn, entity: Entity, frames, manifest: dict, files: list[Path]) -> int:
+    """Replace or upsert the entity's rows. Deletes come first, then the inserts, so rows of one
+    split never delete another's (keys are unique across splits: validation checked them)."""
+    mode = manifest["mode"]
+    if mode == "unchanged":
+        return 0
+    keyed = True
+    if entity.load == "snapshot" or (entity.load == "upsert" and mode == "full" and entity.source == "cms"):
+        conn.exec_driver_sql(f"DELETE FROM {entity.table}")
+        keyed = False
+    elif entity.load == "by_file":
+        import pyarrow.parquet as pq
+
+        names = set()
+        for path in files:
+            names |= set(pq.read_table(path, columns=["source_file"]).column(0).drop_null().to_pylist())
+        for name in sorted(names) or [f["name"] for f in manifest.get("files", [])]:
+            conn.execute(sa.text(f"DELETE FROM {entity.table} WHERE source_file = :f"), {"f": name})
+    loaded = 0
+    for frame in frames:
+        if keyed:
+            wh.delete_matching(conn, entity.table, frame, entity.key)
+        loaded += wh.insert_frame(conn, entity.table, frame)
+    return loaded
+
+
+def replace_text_table(wh: Warehouse, conn, table: str, frame: pd.DataFrame) -> int:
+    """Replace a `text_table` entity's table (ref.dfe_<table>) with its rows, every column as text."""
+    name = ident(table)
+    cols = [c for c in frame.columns if c not in ("_source_file", "_source_row")]
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    conn.exec_driver_sql(f"CREATE TABLE {name} ({', '.join(f'{ident(c)} VARCHAR' for c in cols)})")
+    return wh.insert_frame(conn, name, frame[cols].astype(object).where(frame[cols].notna(), None))
+
+
+def _record(wh: Warehouse, conn, run: Run, entity: Entity, manifest: dict, checked: dict, loaded: int, now) -> None:
+    for table in ("run_log", "quarantine", "quality_warning"):
+        conn.execute(sa.text(f"DELETE FROM ops.{table} WHERE run_id = :r AND entity = :e"), {"r": run.run_id, "e": entity.name})
+    conn.execute(sa.text(
+        "INSERT INTO ops.run_log (run_id, source, entity, as_at, extract_mode, rows_extracted, rows_loaded, "
+        "rows_quarantined, rows_warned, reconciled, status, message, loaded_at, la_code) VALUES "
+        "(:r, :s, :e, :a, :m, :x, :l, :q, :w, :ok, :st, :msg, :t, :la)"),
+        {"r": run.run_id, "s": entity.source, "e": entity.name, "a": run.as_at, "m": manifest["mode"],
+         "x": manifest["rows"], "l": loaded, "q": checked["rows_quarantined"], "w": checked["rows_warned"],
+         "ok": True, "st": "unchanged" if manifest["mode"] == "unchanged" else "loaded", "msg": None, "t": now,
+         "la": run.settings.la_code})
+    key_col = entity.key[0]
+    for table, items in (("quarantine", checked["quarantine"]), ("quality_warning", checked["warnings"])):
+        if items:
+            frame = pd.DataFrame(items)
+            out = pd.DataFrame({
+                "run_id": run.run_id, "source": entity.source, "entity": entity.name,
+                "source_file": frame.get("source_file"), "source_row": frame.get("source_row"),
+                "record_key": frame.get("source_row").astype("Int64").astype(str) if entity.source == "cms" else None,
+                "rule": frame.get("rule"), "column_name": frame.get("column"), "reason": frame.get("reason"),
+                "la_code": run.settings.la_code,
+            })
+            out["source_row"] = out["source_row"].astype("Int64")
+            wh.insert_frame(conn, f"ops.{table}", out)
+    if entity.source == "cms":
+        _track_open_quarantine(wh, conn, run, entity, checked, key_col)
+        if entity.updated_at:
+            conn.execute(sa.text("DELETE FROM ops.watermark WHERE entity = :e AND run_id = :r"), {"e": entity.name, "r": run.run_id})
+            conn.execute(sa.text("INSERT INTO ops.watermark VALUES (:e, :r, :lo, :hi, :t)"), {
+                "e": entity.name, "r": run.run_id, "lo": manifest.get("low_watermark"),
+                "hi": manifest.get("high_watermark"), "t": now})
+    for item in manifest.get("files", []):
+        conn.execute(sa.text("DELETE FROM ops.loaded_file WHERE sha256 = :h AND run_id = :r"), {"h": item["sha256"], "r": run.run_id})
+        conn.execute(sa.text("INSERT INTO ops.loaded_file VALUES (:h, :n, :s, :r, :rows, :t)"), {
+            "h": item["sha256"], "n": item["name"], "s": entity.source, "r": run.run_id, "rows": item["rows"], "t": now})
+
+
+def _track_open_quarantine(wh: Warehouse, conn, run: Run, entity: Entity, checked: dict, key_col: str) -> None:
+    """CMS rows quarantined now are re-extracted by the next incremental run until they load."""
+    if not entity.updated_at:
+        return
+    conn.execute(sa.text("DELETE FROM ops.open_quarantine WHERE entity = :e"), {"e": entity.name})
+    keys = sorted({str(q["source_row"]) for q in checked["quarantine"] if q.get("source_row") is not None})
+    if keys:
+        wh.insert_frame(conn, "ops.open_quarantine",
+                        pd.DataFrame({"entity": entity.name, "record_key": keys, "run_id": run.run_id}))
