@@ -20,61 +20,43 @@ also writes `foi/requests/<reference>/`: the tables asked for (`tables`, blank =
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
-from send_pipeline.orchestration.callbacks import on_failure  # alerts by email/webhook
-from airflow.sdk import Asset, Param, chain, dag, task
-
-MARTS = Asset(name="send_marts", uri="file://send/warehouse/marts")
-FOI_FILES = Asset(name="send_foi_tables", uri="file://send/output/foi")
-WAREHOUSE_POOL = "send_warehouse"  # build writes; export and packs read (an embedded DuckDB takes one process at a time)
-
-
-def _threshold():
-    from airflow.sdk import Variable
-    return Variable.get("SEND_FOI_THRESHOLD", default=None)
+from airflow.sdk import Param, chain, dag, task
+from send_pipeline.orchestration import conventions  # the pool, assets, default_args, tags and source order
 
 
 @dag(
     dag_id="foi_tables",
-    schedule=[MARTS],
-    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=["send", "foi", "publication"],
-    default_args={"owner": "send-data-team", "on_failure_callback": on_failure, "retries": 1, "retry_delay": timedelta(minutes=5)},
+    schedule=[conventions.MARTS],
+    default_args=conventions.default_args(),
     params={
         "foi_reference": Param("", type="string", pattern=r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63})?$",
                                description="FOI request reference: writes foi/requests/<reference>/ (blank = none)"),
         "tables": Param([], type="array", items={"type": "string"}, description="Table ids for the pack (blank = all)"),
         "period": Param("", type="string", description="Years for the pack: 2023, 2023-24 or 2019-2024 (blank = all)"),
     },
+    **conventions.dag_args(__doc__, "foi", "publication"),
 )
 def foi_tables():
-    @task(pool=WAREHOUSE_POOL)
+    # build writes; export and packs read: all hold the warehouse pool (one process at a time on DuckDB)
+    @task(pool=conventions.WAREHOUSE_POOL)
     def build_tables(**context):
-        from send_pipeline.orchestration import runtime
         from send_pipeline.foi import steps
-        return runtime.call(steps.build_tables, context=context)
+        return conventions.call(steps.build_tables, context=context, each_la=True)
 
-    @task(pool=WAREHOUSE_POOL, outlets=[FOI_FILES])
+    @task(pool=conventions.WAREHOUSE_POOL, outlets=[conventions.FOI_FILES])
     def export_tables(**context):
-        from send_pipeline.orchestration import runtime
         from send_pipeline.foi import steps
-        return runtime.call(steps.export_tables, _threshold(), context=context)
+        return conventions.call(steps.export_tables, None, context=context, each_la=True)  # SEND_FOI_THRESHOLD
 
-    @task(pool=WAREHOUSE_POOL, retries=0)
+    @task(pool=conventions.WAREHOUSE_POOL, retries=0)
     def write_response_pack(**context):
         from airflow.sdk.exceptions import AirflowSkipException
-        from send_pipeline.orchestration import runtime
         from send_pipeline.foi import steps
         params = context["params"]
         if not params.get("foi_reference"):
             raise AirflowSkipException("no foi_reference: the nightly tables only")
-        return runtime.call(steps.write_response_pack, params["foi_reference"], params.get("tables"),
-                            params.get("period"), _threshold(), context=context)
+        return conventions.call(steps.write_response_pack, params["foi_reference"], params.get("tables"),
+                                params.get("period"), None, context=context, each_la=True)
 
     chain(build_tables(), export_tables(), write_response_pack())
 

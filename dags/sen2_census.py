@@ -25,12 +25,11 @@ import csv
 from pathlib import Path
 
 import pendulum
-from send_pipeline.orchestration.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Param, dag, task
 from airflow.timetables.events import EventsTimetable
+from send_pipeline.orchestration import conventions  # the pool, assets, default_args, tags and source order
 
 CENSUS_DAYS = Path(__file__).resolve().parents[1] / "include" / "sen2" / "census_days.csv"
-WAREHOUSE_POOL = "send_warehouse"  # DuckDB allows one process at a time
 
 
 def census_days() -> list:
@@ -42,12 +41,7 @@ def census_days() -> list:
     dag_id="sen2_census",
     schedule=EventsTimetable(event_dates=census_days(), restrict_to_events=True, presorted=True,
                              description="07:00 on each SEN2 census day (include/sen2/census_days.csv)"),
-    start_date=pendulum.datetime(2023, 1, 1, tz="Europe/London"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=["send", "sen2", "statutory-return"],
-    default_args={"owner": "send-data-team", "on_failure_callback": on_failure, "retries": 1, "retry_delay": pendulum.duration(minutes=5)},
+    default_args=conventions.default_args(),
     params={
         "collection_year": Param(None, type=["null", "integer"], description="e.g. 2026; blank = from the logical date"),
         "la_code": Param("", type="string", description="3-digit DfE LA number; blank = SEND_LA_CODE"),
@@ -58,36 +52,30 @@ def census_days() -> list:
         "dsco": Param("", enum=["", "Y", "N", "R"], description="DSCO in post; blank = last DfE-published value"),
         "fail_on_errors": Param(True, type="boolean", description="Fail write_report when the return has errors"),
     },
+    **conventions.dag_args(__doc__, "sen2", "statutory-return", start_date=pendulum.datetime(2023, 1, 1, tz="Europe/London")),
 )
 def sen2_census():
     @task(retries=0)
     def compute_period(**context):
-        from send_pipeline.orchestration import runtime
-        from send_pipeline.nightly.steps import as_at_from
-        from send_pipeline.sen2 import build
-        return build.plan_jobs(context["params"], as_at_from(context.get("logical_date")), runtime.settings)
+        from send_pipeline.sen2 import steps
+        return conventions.call(steps.plan_jobs, context["params"], context=context)
 
-    @task(pool=WAREHOUSE_POOL)
-    def build_return(job: dict):
-        from send_pipeline.orchestration import runtime
-        from send_pipeline.sen2 import build
-        built = build.write_return(runtime.settings(job["la_code"]), job)
-        return {"job": job, **{k: v for k, v in built.items() if not k.startswith("_")}}
+    @task(pool=conventions.WAREHOUSE_POOL)
+    def build_return(job: dict, **context):
+        from send_pipeline.sen2 import steps
+        return conventions.call(steps.build_return, job, context=context, la_code=job["la_code"])
 
-    @task(pool=WAREHOUSE_POOL)
-    def validate_return(built: dict):
-        from send_pipeline.orchestration import runtime
-        from send_pipeline.sen2 import build
-
-        return {"job": built["job"], **build.validate_return(runtime.settings(built["job"]["la_code"]), built["job"])}
+    @task(pool=conventions.WAREHOUSE_POOL)
+    def validate_return(built: dict, **context):
+        from send_pipeline.sen2 import steps
+        return conventions.call(steps.validate_return, built, context=context, la_code=built["job"]["la_code"])
 
     @task(retries=0)
     def write_report(checked: dict, **context):
         from airflow.sdk.exceptions import AirflowFailException
-        from send_pipeline.orchestration import runtime
-        from send_pipeline.sen2 import build
+        from send_pipeline.sen2 import steps
 
-        result = build.write_report(runtime.settings(checked["job"]["la_code"]), checked["job"])
+        result = conventions.call(steps.write_report, checked, context=context, la_code=checked["job"]["la_code"])
         if not result["ready_to_submit"] and context["params"].get("fail_on_errors", True):
             raise AirflowFailException(f"{result['status']}: see {result['validation_html']}")
         return result

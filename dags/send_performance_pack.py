@@ -28,38 +28,28 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from send_pipeline.orchestration.callbacks import on_failure  # alerts by email/webhook
 from airflow.sdk import Param, dag, task
-
-WAREHOUSE_POOL = "send_warehouse"  # reads the warehouse (an embedded DuckDB takes one process at a time)
+from send_pipeline.orchestration import conventions  # the pool, assets, default_args, tags and source order
 
 
 @dag(
     dag_id="send_performance_pack",
     schedule="0 6 1 * *",
-    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=["send", "performance", "publication"],
-    default_args={"owner": "send-data-team", "on_failure_callback": on_failure, "retries": 1, "retry_delay": timedelta(minutes=10)},
+    default_args=conventions.default_args(1, timedelta(minutes=10)),
     params={
         "as_at": Param("", type="string", description="YYYY-MM-DD: must be the marts' date; blank = the marts' date"),
         "audience": Param("both", enum=["both", "internal", "public"], description="internal (full), public (disclosure-controlled) or both"),
     },
+    **conventions.dag_args(__doc__, "performance", "publication"),
 )
 def send_performance_pack():
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=conventions.WAREHOUSE_POOL)  # reads the warehouse (an embedded DuckDB takes one process at a time)
     def build_pack(**context):
-        from airflow.sdk import Variable
-        from send_pipeline.orchestration import runtime
         from send_pipeline.pack.build import build_packs
 
-        params = context["params"]
-        threshold = Variable.get("SEND_FOI_THRESHOLD", default=None)
-        result = runtime.call(build_packs, params.get("audience") or "both", threshold, params.get("as_at") or None,
-                              context=context)
+        params = context["params"]  # threshold None: SEND_FOI_THRESHOLD (env or Airflow Variable)
+        result = conventions.call(build_packs, params.get("audience") or "both", None, params.get("as_at") or None,
+                                  context=context, each_la=True)
         return {a: {k: v for k, v in r.items() if k != "readings"} for a, r in result.items()}
 
     build_pack()

@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from ..nightly.steps import Run, build_marts, render_model
+from ..kernel.run import Run
+from ..nightly.marts import build_marts, render_model
 from ..kernel.warehouse import Warehouse, ident
 from . import catalogue as cat_mod
 from .neighbours import neighbours, unmatched

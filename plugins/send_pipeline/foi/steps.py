@@ -1,15 +1,15 @@
-"""The foi_tables DAG's steps as plain functions: each takes its arguments then a `Run` (runtime.call)."""
+"""The foi_tables DAG's steps as plain functions: each takes its arguments then a `Run` (runtime.call;
+in consortium mode the DAG runs each once per LA)."""
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import re
 import time
 from pathlib import Path
 
 from ..kernel import files as landing
-from ..nightly.steps import Run
+from ..kernel.run import Run
+from ..kernel.settings import setting
 from . import catalogue as cat_mod
 from .build import build_foi
 from .export import Release, publish, symbols_text, write_release
@@ -19,20 +19,9 @@ log = logging.getLogger(__name__)
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-def per_la(step):
-    """Consortium mode: the step once per LA (its own warehouse and SEND_OUTPUT_DIR/<la>/foi/); else as is."""
-    @functools.wraps(step)
-    def each(*args):
-        run = args[-1]
-        if getattr(run.settings, "consortium_level", False):
-            return {la: step(*args[:-1], run.for_la(la)) for la in run.settings.las()}
-        return step(*args)
-    return each
-
-
 def threshold(value: object = None) -> int:
-    """The suppression threshold: the given value (Airflow Variable), env SEND_FOI_THRESHOLD, or the catalogue's."""
-    raw = value if value not in (None, "") else os.environ.get("SEND_FOI_THRESHOLD")
+    """The suppression threshold: the given value, SEND_FOI_THRESHOLD (env or Airflow Variable), or the catalogue's."""
+    raw = value if value not in (None, "") else setting("SEND_FOI_THRESHOLD")
     result = int(raw) if raw not in (None, "") else cat_mod.load().threshold
     if not 2 <= result <= 100:
         raise ValueError(f"SEND_FOI_THRESHOLD must be between 2 and 100, not {result}")
@@ -43,7 +32,6 @@ def foi_dir(run: Run) -> Path:
     return run.settings.output_dir / "foi"
 
 
-@per_la
 def build_tables(run: Run) -> dict:
     started = time.time()
     result = build_foi(run)
@@ -51,7 +39,6 @@ def build_tables(run: Run) -> dict:
     return result
 
 
-@per_la
 def export_tables(threshold_value: object, run: Run) -> dict:
     """The nightly publication: every table, protected, as CSVs and foi_tables.xlsx."""
     started = time.time()
@@ -94,7 +81,6 @@ def start_year(time_period) -> int:
     return int(text[:4])
 
 
-@per_la
 def write_response_pack(reference: str, tables: list | str | None, period: str | None, threshold_value: object,
                         run: Run) -> dict:
     """A folder for one FOI request: the chosen tables (rows of the period asked for), a workbook and a cover note."""

@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import smtplib
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Callable, Optional
 from urllib.parse import parse_qs, unquote, urlparse
 
+from send_pipeline.kernel import settings
+
 log = logging.getLogger(__name__)
-Lookup = Callable[[str], Optional[str]]
 
 KINDS = {
     "task_failed": "A task failed",
@@ -67,15 +66,15 @@ class Channels:
     base_url: str
 
     @classmethod
-    def resolve(cls, conn: Lookup | None = None, var: Lookup | None = None) -> "Channels":
+    def resolve(cls, conn: settings.Lookup | None = None, var: settings.Lookup | None = None) -> "Channels":
         def setting(name):
-            return os.environ.get(name) or (var(name) if var else None)
+            return settings.setting(name, var)
 
         def connection(name):
-            raw = os.environ.get(f"AIRFLOW_CONN_{name.upper()}")
+            raw = settings.connection(name, conn)
             if raw and raw.lstrip().startswith("{"):  # Airflow's JSON form of a connection
                 raw = connection_url(json.loads(raw), "smtp" if name.endswith("smtp") else "webhook")
-            return raw or (conn(name) if conn else None)
+            return raw
 
         to = tuple(a.strip() for a in (setting("SEND_ALERT_EMAIL_TO") or "").split(",") if a.strip())
         return cls(connection("send_alert_smtp"), to, connection("send_alert_webhook"),

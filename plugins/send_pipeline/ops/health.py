@@ -11,25 +11,14 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from send_pipeline.kernel import files as landing
-from send_pipeline.kernel.settings import Settings
+from send_pipeline.kernel import files
+from send_pipeline.kernel.settings import Settings, setting
 
 DEFAULT_QUARANTINE_SHARE = 0.05   # SEND_ALERT_QUARANTINE_SHARE: a bigger share of an entity quarantined alerts
 DEFAULT_FRESHNESS_HOURS = 36      # SEND_FRESHNESS_HOURS: a source not loaded for longer alerts
-# Sources whose files arrive less often than nightly (an unchanged file is skipped, so it does not
-# count as a load): their own expected freshness, each overridable with SEND_FRESHNESS_HOURS_<SOURCE>.
-SOURCE_FRESHNESS_HOURS = {
-    "stats": 24 * 400,    # the DfE's EHC plan statistics: one release a year (June)
-    "banding": 24 * 400,  # banding rates: set once a financial year
-    "schools": 24 * 8,    # the GIAS extract: weekly
-    "reviews": 24 * 8,    # the review tracker workbooks: at least weekly
-    "ledger": 24 * 35,    # the finance ledger extract: monthly
-}
 RUNS_SHOWN = 7
 
 
@@ -37,31 +26,25 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.output_dir / "health" / "health.json"
 
 
-def _setting(name: str) -> str | None:
-    """Env first; inside an Airflow task (airflow.sdk already imported), then the Airflow Variable."""
-    value = os.environ.get(name)
-    if value is None and "airflow.sdk" in sys.modules:
-        try:
-            value = sys.modules["airflow.sdk"].Variable.get(name, default=None)
-        except Exception:  # noqa: BLE001 (outside a task, or no such Variable)
-            value = None
-    return value or None
-
-
 def freshness_hours(source: str) -> float:
-    """How old a source may be before it alerts: SEND_FRESHNESS_HOURS_<SOURCE>, else the source's own
-    cadence above, else SEND_FRESHNESS_HOURS (default 36: the CMS is read every night)."""
-    own = _setting(f"SEND_FRESHNESS_HOURS_{source.upper()}")
+    """How old a source may be before it alerts: SEND_FRESHNESS_HOURS_<SOURCE>, else the cadence its
+    declaration gives (nightly/sources/: files that arrive less often than nightly are skipped when
+    unchanged, so they do not count as a load), else SEND_FRESHNESS_HOURS (default 36: the CMS is
+    read every night)."""
+    from send_pipeline.nightly.sources import SOURCES
+
+    own = setting(f"SEND_FRESHNESS_HOURS_{source.upper()}")
     if own:
         return float(own)
-    if source in SOURCE_FRESHNESS_HOURS:
-        return float(SOURCE_FRESHNESS_HOURS[source])
-    return float(_setting("SEND_FRESHNESS_HOURS") or DEFAULT_FRESHNESS_HOURS)
+    declared = SOURCES.get(source)
+    if declared is not None and declared.freshness_hours is not None:
+        return float(declared.freshness_hours)
+    return float(setting("SEND_FRESHNESS_HOURS") or DEFAULT_FRESHNESS_HOURS)
 
 
 def thresholds() -> tuple[float, float]:
-    share = float(_setting("SEND_ALERT_QUARANTINE_SHARE") or DEFAULT_QUARANTINE_SHARE)
-    hours = float(_setting("SEND_FRESHNESS_HOURS") or DEFAULT_FRESHNESS_HOURS)
+    share = float(setting("SEND_ALERT_QUARANTINE_SHARE") or DEFAULT_QUARANTINE_SHARE)
+    hours = float(setting("SEND_FRESHNESS_HOURS") or DEFAULT_FRESHNESS_HOURS)
     return share, hours
 
 
@@ -86,7 +69,7 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
                               "reconciled": bool(r.reconciled)} for r in part.itertuples()],
             })
     share, hours = thresholds()
-    from send_pipeline.nightly.sources.cms import SOURCE_ORDER
+    from send_pipeline.nightly.sources import SOURCE_ORDER
 
     sources = []
     for source in dict.fromkeys([*SOURCE_ORDER, *(sorted(set(log.source)) if len(log) else [])]):
@@ -117,7 +100,7 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
 def _gx_results(settings: Settings, run_id: str | None) -> dict:
     if not run_id:
         return {}
-    folder = settings.output_dir / "quality" / landing.safe_run(run_id)
+    folder = settings.output_dir / "quality" / files.safe_run(run_id)
     entities = []
     for path in sorted((folder / "validation").glob("*.json")):
         try:
@@ -189,7 +172,7 @@ def with_live_outputs(snapshot: dict | None, settings: Settings) -> dict | None:
 
 
 def write_snapshot(settings: Settings, snapshot: dict) -> Path:
-    return landing.write_owner_only(snapshot_path(settings), json.dumps(snapshot, indent=1, default=str))
+    return files.write_owner_only(snapshot_path(settings), json.dumps(snapshot, indent=1, default=str))
 
 
 def read_snapshot(settings: Settings) -> dict | None:

@@ -1,5 +1,9 @@
-"""The adapter between Airflow tasks and the package: settings from connections/variables, the run's
-identity and as-at date from the task context, and failures Airflow should not retry.
+"""The one way from an Airflow task into the package: `call(step, *args, context=context)`.
+
+It turns the task context into a `Run` (settings from connections and Variables, the run's id and
+as-at date), runs `step(*args, run)` with Airflow's lookups installed for every setting read, and ends
+the task at once (no retries) when a source is unusable. `la_code=` runs the step for one LA of a
+consortium (the DAG mapped over the LAs); `each_la=True` runs it once per LA inside the task.
 
 Imports Airflow only inside functions, so the package stays importable (and testable) without it.
 """
@@ -7,8 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from send_pipeline.nightly.steps import Run, as_at_from
-from send_pipeline.nightly.validate.parsers import SourceUnusable
+from send_pipeline.kernel import settings as kernel_settings
+from send_pipeline.kernel.errors import SourceUnusable
+from send_pipeline.kernel.run import Run, as_at_from
 from send_pipeline.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -79,19 +84,30 @@ def run_from(context: dict, la_code: str | None = None) -> Run:
     as_at = params.get("as_at") or None
     from datetime import date
 
-    day = date.fromisoformat(as_at) if as_at else as_at_from(context.get("logical_date"), getattr(dag_run, "run_after", None))
+    logical = as_at_from(context.get("logical_date"), getattr(dag_run, "run_after", None))
+    day = date.fromisoformat(as_at) if as_at else logical
     started = getattr(dag_run, "start_date", None)
     return Run(settings(la_code), dag_run.run_id, day, bool(params.get("full_refresh", False)),
-               started.timestamp() if started else None, settings_for=settings, channels=alert_channels)
+               started.timestamp() if started else None, settings_for=settings, channels=alert_channels,
+               logical_date=logical)
 
 
-def call(step, *args, context: dict, la_code: str | None = None):
-    """Run a pipeline step (for one consortium LA when `la_code` is given); a SourceUnusable ends the
-    task at once with its message (no retries)."""
+def call(step, *args, context: dict, la_code: str | None = None, each_la: bool = False):
+    """Run a step as `step(*args, run)`: for one consortium LA when `la_code` is given, for every LA in
+    turn when `each_la` (consortium mode; one LA otherwise). A SourceUnusable ends the task at once
+    with its message (no retries)."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    conn, var = _lookups()
     try:
-        return step(*args, run_from(context, la_code))
+        with kernel_settings.airflow_lookups(conn, var):
+            run = run_from(context, la_code)
+            return run.each_la(step, *args) if each_la else step(*args, run)
     except SourceUnusable as exc:
         log.error("source stopped: %s", exc)
         raise AirflowFailException(str(exc)) from None
+
+
+def las(context: dict | None = None) -> list[str]:
+    """The LAs a DAG run fans out over: SEND_LAS (a consortium) or the one SEND_LA_CODE."""
+    return settings().las()

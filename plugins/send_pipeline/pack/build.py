@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..kernel import files as landing
-from ..nightly.steps import Run, render_model
+from ..kernel.run import Run
+from ..nightly.marts import render_model
 from ..kernel.settings import SQL_DIR
 from . import sections as S
 
