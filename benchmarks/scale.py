@@ -83,7 +83,7 @@ def _peak_mb() -> int:
 def stage(name: str) -> dict:
     """Runs in a fresh process: one stage (or, for `pipeline`, landing → marts in the DAG's order)."""
     from send_pipeline.nightly import steps as pipeline
-    from send_pipeline.nightly.sources.cms import SOURCE_ORDER
+    from send_pipeline.nightly.sources import SOURCE_ORDER
     from send_pipeline.kernel.settings import Settings
 
     run = pipeline.Run(Settings.resolve(), "bench", AS_AT, full_refresh=True)

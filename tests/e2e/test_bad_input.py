@@ -316,8 +316,8 @@ def test_bad_input_column_wise(case: Case, base: Base, tmp_path, monkeypatch):
 
 def check_case(case: Case, base: Base, tmp_path, monkeypatch):
     from send_pipeline.nightly import steps as pipeline
-    from send_pipeline.nightly.sources.cms import SOURCES
-    from send_pipeline.nightly.validate.parsers import SourceUnusable
+    from send_pipeline.nightly.sources import CORE_ENTITIES as SOURCES
+    from send_pipeline.kernel.errors import SourceUnusable
     from send_pipeline.kernel.settings import Settings
     from send_pipeline.kernel.warehouse import Warehouse
 

@@ -48,8 +48,7 @@ def nightly(airflow_db, small_la, tmp_path_factory):
 def test_nightly_loads_every_entity_and_reconciles(nightly, small_la):
     dag_run, wh, work = nightly
     log = wh.frame("SELECT * FROM ops.run_log WHERE run_id = :r", {"r": dag_run.run_id})
-    from send_pipeline.nightly.sources.cms import SOURCE_ORDER
-    from send_pipeline.nightly.steps import entity_names
+    from send_pipeline.nightly.sources import SOURCE_ORDER, entity_names
 
     assert sorted(log.entity) == sorted(n for s in SOURCE_ORDER for n in entity_names(s))
     assert len(log) == 13 + 13  # 13 source entities + 13 tables of the DfE release

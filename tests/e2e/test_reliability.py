@@ -146,7 +146,7 @@ def test_duckdb_waits_for_another_process_holding_the_file(tmp_path):
 
 
 def test_retention_purges_old_landing_and_quarantine_and_records_it(tmp_path):
-    from send_pipeline.kernel.files import land
+    from send_pipeline.nightly.extract.landing import land
     from send_pipeline.ops.retention import purge
     from send_pipeline.kernel.settings import Settings
     from send_pipeline.kernel.warehouse import Warehouse

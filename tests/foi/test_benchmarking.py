@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from send_pipeline.nightly.sources import dfe_release as stats
+from send_pipeline.nightly.extract.dfe_release import _read_zip
+from send_pipeline.nightly.load import replace_text_table
 from send_pipeline.foi.export import csv_frame
 from send_pipeline.foi.neighbours import name_map, neighbours, read_list, unmatched
 from send_pipeline.kernel.warehouse import Warehouse
@@ -133,10 +134,10 @@ def test_postgresql_gives_the_same_benchmarking_tables(night, pg_database, tmp_p
     _, folder = night
     wh = Warehouse(pg_database)
     wh.ensure()
-    members = stats._read_zip(ZIP)  # the release as an LA downloads it, straight from the zip
+    members = _read_zip(ZIP)  # the release as an LA downloads it, straight from the zip
     with wh.transaction() as conn:
         for table in ("caseload", "timeliness_20_week", "annual_reviews"):
-            stats.load(wh, conn, table, members[table])
+            replace_text_table(wh, conn, f"ref.dfe_{table}", members[table])
     settings = Settings(cms_url="", warehouse_url=pg_database, inbox_dir=tmp_path, output_dir=tmp_path,
                         landing_dir=tmp_path, la_code="331", pseudonym_secret=b"x")
     build_foi(Run(settings, "pg_bench", date(2026, 2, 1)))

@@ -4,7 +4,8 @@ from datetime import date
 import pytest
 
 from send_pipeline.nightly import dictionary
-from send_pipeline.nightly.steps import Run, build_marts, model_files
+from send_pipeline.kernel.run import Run
+from send_pipeline.nightly.marts import build_marts, model_files
 from send_pipeline.kernel.settings import Settings
 from send_pipeline.kernel.warehouse import Warehouse
 

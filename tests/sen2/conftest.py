@@ -7,7 +7,7 @@ import pytest
 
 from tests.helpers import point_at
 
-from send_pipeline import tiny
+from . import tiny
 
 SMALL_SCALE = 0.05
 FIXED_NOW = tiny.FIXED_NOW_DT

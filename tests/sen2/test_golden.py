@@ -11,7 +11,7 @@ from lxml import etree
 
 from send_pipeline.sen2 import reader, xsd
 
-from send_pipeline import tiny
+from . import tiny
 
 GOLDEN = Path(__file__).parent / "golden" / "SEN2_331_2026.xml"
 

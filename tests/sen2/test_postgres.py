@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from send_pipeline import tiny
+from . import tiny
 
 pytestmark = pytest.mark.postgres
 

@@ -14,7 +14,7 @@ import pytest
 from send_pipeline.kernel.identifiers import make_upn
 from send_pipeline.sen2 import calendar, rules, scope, structure
 
-from send_pipeline import tiny
+from . import tiny
 
 PERIOD = calendar.period(2026)
 HEADER = {"Collection": "SEN2", "Year": "2026", "ReferenceDate": "2026-01-15", "SourceLevel": "L", "LEA": "331",

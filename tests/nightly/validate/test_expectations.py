@@ -5,8 +5,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from send_pipeline.nightly.sources.cms import ENTITIES
-from send_pipeline.nightly.validate.expectations import QualityError, Validator, load_suite
+from send_pipeline.nightly.sources import ENTITIES
+from send_pipeline.kernel.errors import QualityError
+from send_pipeline.nightly.validate.expectations import Validator, load_suite
 from send_pipeline.kernel.settings import EXPECTATIONS_DIR
 
 

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from send_pipeline.nightly.validate.parsers import ParseError, SourceUnusable, decode_text_file, parse_amount, parse_flag, parse_int, parse_uk_date
+from send_pipeline.kernel.errors import ParseError, SourceUnusable
+from send_pipeline.nightly.extract.files import decode_text_file
+from send_pipeline.nightly.validate.parsers import parse_amount, parse_flag, parse_int, parse_uk_date
 
 
 @pytest.mark.parametrize("text, expected", [

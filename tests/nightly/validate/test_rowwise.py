@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from send_pipeline.nightly.validate.rowwise import conform
-from send_pipeline.nightly.sources.cms import ENTITIES
-from send_pipeline.nightly.validate.parsers import SourceUnusable
+from send_pipeline.nightly.sources import ENTITIES
+from send_pipeline.kernel.errors import SourceUnusable
 
 LEDGER_COLS = ["Transaction ID", "Posting Date", "Financial Year", "Cost Centre", "Account Code",
                "Account Description", "Supplier", "URN", "CMS ID", "Band", "Description", "Amount"]
