@@ -5,7 +5,7 @@ with
 
 ledger as (
     select * from core.ledger_line
-    where account_code in ('5101', '5102', '5103', '5104', '5105')
+    where account_code in (select account_code from ref.account_code where high_needs)
       and posting_date <= :as_at
       and person_id is not null
 ),
@@ -28,9 +28,8 @@ lines as (
         l.amount,
         cast(left(l.financial_year, 4) as integer) as start_year,
         coalesce(s.provision_type,
-                 case when l.account_code = '5105' then 'alternative_provision'
-                      when l.account_code = '5104' then 'post_16'
-                      else 'unknown' end) as provision_type
+                 (select a.provision_type from ref.account_code a where a.account_code = l.account_code),
+                 'unknown') as provision_type
     from ledger l
     left join schools s on s.urn = l.urn
 ),

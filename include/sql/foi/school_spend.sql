@@ -5,7 +5,7 @@ with
 
 ledger as (
     select * from core.ledger_line
-    where account_code in ('5101', '5102', '5103', '5104', '5105')
+    where account_code in (select account_code from ref.account_code where high_needs)
       and posting_date <= :as_at
       and urn is not null
 ),

@@ -3,7 +3,7 @@
 with
 
 lines as (
-    select * from core.ledger_line where account_code = '5101'
+    select * from core.ledger_line where account_code in (select account_code from ref.account_code where banded_topup)
 ),
 
 categories as (

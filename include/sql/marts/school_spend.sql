@@ -29,8 +29,7 @@ final as (
         g.school_urn,
         s.name as school_name,
         coalesce(s.provision_type,
-                 case when g.account_code = '5105' then 'alternative_provision'
-                      when g.account_code = '5104' then 'post_16' end) as provision_type,
+                 (select a.provision_type from ref.account_code a where a.account_code = g.account_code)) as provision_type,
         g.financial_year,
         g.account_code,
         g.account_description,

@@ -6,12 +6,11 @@ with
 ledger as (
     select l.financial_year, l.person_id, l.amount,
            coalesce(s.provision_type,
-                    case when l.account_code = '5105' then 'alternative_provision'
-                         when l.account_code = '5104' then 'post_16'
-                         else 'unknown' end) as provision_type
+                    (select a.provision_type from ref.account_code a where a.account_code = l.account_code),
+                    'unknown') as provision_type
     from core.ledger_line l
     left join staging.school_provision s on s.urn = l.urn
-    where l.account_code in ('5101', '5102', '5103', '5104', '5105')
+    where l.account_code in (select account_code from ref.account_code where high_needs)
 ),
 
 final as (

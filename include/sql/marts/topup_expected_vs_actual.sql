@@ -4,7 +4,7 @@
 with
 
 lines as (
-    select * from core.ledger_line where account_code = '5101' and urn is not null and person_id is not null
+    select * from core.ledger_line where account_code in (select account_code from ref.account_code where banded_topup) and urn is not null and person_id is not null
 ),
 
 awards as (

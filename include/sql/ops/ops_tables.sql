@@ -46,17 +46,8 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
     reason       VARCHAR
 );
 
-CREATE TABLE IF NOT EXISTS ops.quality_warning (
-    run_id       VARCHAR NOT NULL,
-    source       VARCHAR NOT NULL,
-    entity       VARCHAR NOT NULL,
-    source_file  VARCHAR,
-    source_row   BIGINT,
-    record_key   VARCHAR,
-    rule         VARCHAR,
-    column_name  VARCHAR,
-    reason       VARCHAR
-);
+-- Warnings (rows loaded but flagged) are recorded exactly as quarantined rows are: one definition.
+CREATE TABLE IF NOT EXISTS ops.quality_warning AS SELECT * FROM ops.quarantine WHERE 1 = 0;
 
 -- Keys of CMS rows quarantined and not loaded since: re-extracted by the next incremental run.
 CREATE TABLE IF NOT EXISTS ops.open_quarantine (

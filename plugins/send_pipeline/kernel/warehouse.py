@@ -125,6 +125,7 @@ class Warehouse:
 
             for entity in ENTITIES.values():
                 self._ensure_table(conn, entity)
+            _load_reference(conn)
 
     def _ensure_table(self, conn: sa.Connection, entity) -> None:
         cols = entity.model_columns()
@@ -215,3 +216,22 @@ def _arrow(frame: pd.DataFrame):
     import pyarrow as pa
 
     return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+REFERENCE_DIR = SQL_DIR.parent / "reference"
+
+
+def _load_reference(conn: sa.Connection) -> None:
+    """ref.account_code from include/reference/account_codes.csv, replaced every time (the CSV is the
+    truth): the ledger's account codes and what the SQL groups them by (high needs, banded top-up, the
+    provision type of a line without a school)."""
+    import csv
+
+    with open(REFERENCE_DIR / "account_codes.csv", newline="", encoding="utf-8") as handle:
+        rows = [{**r, "high_needs": r["high_needs"] == "true", "banded_topup": r["banded_topup"] == "true",
+                 "provision_type": r["provision_type"] or None} for r in csv.DictReader(handle)]
+    conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS ref.account_code (account_code VARCHAR NOT NULL, "
+                         "description VARCHAR, high_needs BOOLEAN, banded_topup BOOLEAN, provision_type VARCHAR)")
+    conn.exec_driver_sql("DELETE FROM ref.account_code")
+    conn.execute(sa.text("INSERT INTO ref.account_code VALUES (:account_code, :description, :high_needs, "
+                         ":banded_topup, :provision_type)"), rows)
