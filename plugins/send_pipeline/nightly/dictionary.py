@@ -47,7 +47,7 @@ def load_dictionary_table(wh, conn) -> None:
 
 def markdown() -> str:
     lines = ["# Data dictionary: the `marts` schema", "",
-             "Generated from `include/sql/marts/dictionary.yml` by `python -m send_pipeline.dictionary`; "
+             "Generated from `include/sql/marts/dictionary.yml` by `python -m send_pipeline.nightly.dictionary`; "
              "also in the warehouse as `marts.data_dictionary`. Every mart is pseudonymised: people appear "
              "only as `person_key` (a keyed hash), officers as `officer_key`. Statuses and snapshots are as at "
              "the run's as-at date (`as_at`).", ""]

@@ -35,7 +35,10 @@ def extract_cms(source: Source, cms_url: str, warehouse: Warehouse, landing_dir:
         tables = set(sa.inspect(conn).get_table_names())
         for entity in source.entities:
             if entity.origin not in tables:
-                raise SourceUnusable(f"CMS table {entity.origin} is missing; the CMS load is stopped")
+                if not entity.optional:
+                    raise SourceUnusable(f"CMS table {entity.origin} is missing; the CMS load is stopped")
+                summary[entity.name] = _land_absent(source.name, entity, landing_dir, run_id)
+                continue
             summary[entity.name] = _extract_table(conn, source.name, entity, warehouse, landing_dir, run_id, full_refresh)
     finally:
         conn.close()
@@ -90,6 +93,17 @@ def _extract_table(conn, source: str, entity: Entity, warehouse: Warehouse, land
         "source_total_rows": int(total), "low_watermark": low, "high_watermark": state["high"] or low,
     })
     return {"rows": state["rows"], "mode": mode, "source_total_rows": int(total)}
+
+
+def _land_absent(source: str, entity: Entity, landing_dir: Path, run_id: str) -> dict:
+    """An optional table this CMS does not have lands as an empty extract with the declared columns
+    (the load then stops if the warehouse holds rows from when it did: a table that vanished is broken)."""
+    columns = [c.source for c in entity.columns] + ["_source_file", "_source_row"]
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    landing.land_batches(landing_dir, source, entity.name, run_id, iter([empty]), lambda: {
+        "origin": entity.origin, "mode": "full", "sha256": None, "query": None, "source_total_rows": 0,
+        "low_watermark": None, "high_watermark": None, "absent": True})
+    return {"rows": 0, "mode": "full", "source_total_rows": 0}
 
 
 def last_watermark(warehouse: Warehouse, entity: str, run_id: str) -> datetime | None:

@@ -63,6 +63,7 @@ class Entity:
     key_set: str | None = None  # suite parameter listing this entity's keys (children's foreign keys check it)
     suite: str | None = None  # GX suite, when not the entity's own (expectations/<suite>.json)
     sheet: str | None = None  # workbook sheet, for .xlsx origins
+    optional: bool = False  # a CMS table not every system has (a module the LA may not license): absent = empty
 
     @property
     def table(self) -> str:
