@@ -5,12 +5,13 @@
 
 **What it does.** Per LA (`list_las`: `SEND_LA_CODE`, or each LA of a consortium's `SEND_LAS`, mapped),
 for each source in order (DfE `stats`, GIAS `schools`, `banding`, `cms`, tracker `reviews`, `ledger`:
-one declaration each in the package's `nightly/sources/`; later sources check keys against earlier ones): `extract_source` lands raw rows as Parquet with a
-manifest; `validate_source` types them and runs the GX suite, quarantining failing rows; `load_source`
-writes them in one transaction, reconciling rows in = loaded + quarantined. Then `build_marts`,
-`pool_consortium` (consortium mode: LAs' marts into schema `consortium`), `reconcile_run` (health
-snapshot for the UI's SEND data health view, alerts, fails if a source did not load) and `purge_expired`
-(past SEND_RETENTION_DAYS, logged in `ops.purge_log`). Statuses are as at the run's logical date.
+one declaration each in the package's `nightly/sources/`; later sources check keys against earlier
+ones): `extract_source` lands raw rows as Parquet with a manifest; `validate_source` types them and
+runs the GX suite, quarantining failing rows; `load_source` writes them in one transaction,
+reconciling rows in = loaded + quarantined. Then `build_marts`, `pool_consortium` (consortium mode:
+LAs' marts into schema `consortium`), `reconcile_run` (health snapshot for the UI's SEND data health
+view, alerts, fails if a source did not load) and `purge_expired` (past SEND_RETENTION_DAYS, logged in
+`ops.purge_log`). Statuses are as at the run's logical date.
 
 **When it fails.**
 - *Source stopped* (`validate_source`/`extract_source` says which file, column or table): the

@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..kernel.run import Run
-from ..nightly.marts import build_marts, render_model
+from ..nightly.marts import build_marts, dependency_order, render_model
 from ..kernel.warehouse import Warehouse, ident
 from . import catalogue as cat_mod
 from .neighbours import neighbours, unmatched
@@ -50,20 +50,7 @@ def model_order(catalogue: cat_mod.Catalogue) -> list[str]:
     names = list(catalogue.helpers) + catalogue.ids
     deps = {n: {r.split(".", 1)[1] for r in _REF.findall((cat_mod.FOI_SQL / f"{n}.sql").read_text())
                 if r.startswith("foi.")} & set(names) - {n} for n in names}
-    ordered: list[str] = []
-
-    def visit(name: str, stack: tuple = ()) -> None:
-        if name in ordered:
-            return
-        if name in stack:
-            raise RuntimeError(f"foi models depend on each other in a cycle: {' -> '.join(stack + (name,))}")
-        for dep in sorted(deps[name]):
-            visit(dep, stack + (name,))
-        ordered.append(name)
-
-    for name in names:
-        visit(name)
-    return ordered
+    return dependency_order(names, deps, "foi models")
 
 
 def reads(name: str) -> set[str]:

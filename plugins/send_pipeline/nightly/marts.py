@@ -21,20 +21,26 @@ def model_files() -> list[Path]:
     files = {f"{layer}.{p.stem}": p for layer in LAYERS for p in sorted((SQL_DIR / layer).glob("*.sql"))}
     deps = {name: set(re.findall(r"\b((?:staging|marts)\.[a-z0-9_]+)", path.read_text())) - {name}
             for name, path in files.items()}
+    ordered = dependency_order(list(files), {n: d & files.keys() for n, d in deps.items()}, "models")
+    return [files[n] for n in ordered]
+
+
+def dependency_order(names: list[str], deps: dict[str, set[str]], what: str) -> list[str]:
+    """`names` ordered so each comes after the names it depends on (`deps`); a cycle is an error."""
     ordered: list[str] = []
 
     def visit(name: str, stack: tuple = ()) -> None:
         if name in ordered:
             return
         if name in stack:
-            raise RuntimeError(f"models depend on each other in a cycle: {' -> '.join(stack + (name,))}")
-        for dep in sorted(deps[name] & files.keys()):
+            raise RuntimeError(f"{what} depend on each other in a cycle: {' -> '.join(stack + (name,))}")
+        for dep in sorted(deps[name]):
             visit(dep, stack + (name,))
         ordered.append(name)
 
-    for name in files:
+    for name in names:
         visit(name)
-    return [files[n] for n in ordered]
+    return ordered
 
 
 def render_model(path: Path, run: Run) -> str:
