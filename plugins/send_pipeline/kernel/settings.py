@@ -56,10 +56,6 @@ def connection(conn_id: str, conn: Lookup | None = None) -> str | None:
     return value or None
 
 
-def number(name: str, default: float) -> float:
-    return float(setting(name) or default)
-
-
 # --- tuning knobs (defaults suit one LA on a small server) ---------------------------------------
 def data_docs() -> bool:
     """SEND_DATA_DOCS=0 skips rendering GX Data Docs (results are still saved)."""

@@ -20,7 +20,7 @@ from send_pipeline.kernel import pseudonym
 from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.warehouse import Warehouse, ident
 from send_pipeline.nightly.extract.landing import read_manifest
-from send_pipeline.nightly.sources import SOURCES, Entity
+from send_pipeline.nightly.sources import SOURCES, Entity, read_from_database
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def _apply(wh: Warehouse, conn, entity: Entity, frames, manifest: dict, files: l
     if mode == "unchanged":
         return 0
     keyed = True
-    if entity.load == "snapshot" or (entity.load == "upsert" and mode == "full" and entity.source == "cms"):
+    if entity.load == "snapshot" or (entity.load == "upsert" and mode == "full" and read_from_database(entity)):
         conn.exec_driver_sql(f"DELETE FROM {entity.table}")
         keyed = False
     elif entity.load == "by_file":
@@ -135,13 +135,13 @@ def _record(wh: Warehouse, conn, run: Run, entity: Entity, manifest: dict, check
             out = pd.DataFrame({
                 "run_id": run.run_id, "source": entity.source, "entity": entity.name,
                 "source_file": frame.get("source_file"), "source_row": frame.get("source_row"),
-                "record_key": frame.get("source_row").astype("Int64").astype(str) if entity.source == "cms" else None,
+                "record_key": frame.get("source_row").astype("Int64").astype(str) if read_from_database(entity) else None,
                 "rule": frame.get("rule"), "column_name": frame.get("column"), "reason": frame.get("reason"),
                 "la_code": run.settings.la_code,
             })
             out["source_row"] = out["source_row"].astype("Int64")
             wh.insert_frame(conn, f"ops.{table}", out)
-    if entity.source == "cms":
+    if read_from_database(entity):
         _track_open_quarantine(wh, conn, run, entity, checked, key_col)
         if entity.updated_at:
             conn.execute(sa.text("DELETE FROM ops.watermark WHERE entity = :e AND run_id = :r"), {"e": entity.name, "r": run.run_id})

@@ -108,6 +108,6 @@ def call(step, *args, context: dict, la_code: str | None = None, each_la: bool =
         raise AirflowFailException(str(exc)) from None
 
 
-def las(context: dict | None = None) -> list[str]:
+def las() -> list[str]:
     """The LAs a DAG run fans out over: SEND_LAS (a consortium) or the one SEND_LA_CODE."""
     return settings().las()

@@ -21,10 +21,12 @@ CORE_ENTITIES: dict[str, list[Entity]] = {s: [e for e in SOURCES[s].entities if 
 KEY_SETS: dict[str, Entity] = {e.key_set: e for e in ENTITIES.values() if e.key_set}
 
 
+def read_from_database(entity: Entity) -> bool:
+    """Whether the entity is a database table (the CMS): its rows are located by their own key, a full
+    read replaces the table, and incremental reads track watermarks and open quarantine."""
+    return SOURCES[entity.source].reader == "cms"
+
+
 def entity_names(source: str) -> list[str]:
     """The entities a source lands, validates and loads, in order."""
     return [e.name for e in SOURCES[source].entities]
-
-
-def entity(source: str, name: str) -> Entity:
-    return next(e for e in SOURCES[source].entities if e.name == name)

@@ -58,7 +58,7 @@ def validate_source(source: str, run: Run) -> dict:
                      "quarantine": [], "warnings": []}))
                 summary[name] = {"rows_extracted": 0, "unchanged": True}
                 continue
-            if not entity.columns:  # a published table whose columns vary: checked as text, as it came
+            if entity.load == "text_table":  # a published table whose columns vary: checked as text, as it came
                 summary[name] = _validate_text(run, validator, entity, part, manifest)
                 continue
             check_not_emptied(wh, entity, manifest)
@@ -73,10 +73,6 @@ def validate_source(source: str, run: Run) -> dict:
         wh.dispose()
     log.info("validated %s: %s", source, summary)
     return summary
-
-
-# Entities bigger than SEND_VALIDATE_CHUNK_ROWS are validated in partitions (partitions.py: memory
-# stays bounded at national scale, and a partitioned run gives exactly the whole-table verdicts).
 
 
 def check_split(validator, entity: Entity, raw, params: dict, out: Path) -> Checked:
@@ -142,7 +138,7 @@ def _check_rowwise(validator, entity: Entity, table, params: dict, out: Path) ->
     conformed = conform(entity, raw)
     frame = conformed.frame.reset_index(drop=True)
     positions = conformed.frame.index.to_numpy()  # position in this partition's raw for each conformed row
-    outcome = validator.validate(entity.name, frame, params)
+    outcome = validator.validate(entity.suite_name, frame, params, asset=entity.name)
     rows, failed, warnings = verdicts(outcome, Locator(raw), positions)
     accepted = frame.drop(index=rows)
     keys = set(accepted[entity.key[0]].dropna().tolist()) if entity.key_set else set()
@@ -157,8 +153,8 @@ def _check_columnar(validator, entity: Entity, table, params: dict, out: Path) -
 
     conformed = columnar.conform_table(entity, table)
     typed = conformed.table
-    gx = columnar.cross_check(validator, entity.name, typed, params, columnar.sample_rows(), entity.name)
-    outcome = columnar.check(entity.name, typed, params)
+    gx = columnar.cross_check(validator, entity.suite_name, typed, params, columnar.sample_rows(), entity.name)
+    outcome = columnar.check(entity.suite_name, typed, params)
     rows, failed, warnings = verdicts(outcome, Locator(table))
     keep = pc.invert(pc.is_in(typed.column(columnar.POS), value_set=pa.array(np.array(rows, dtype=np.int64))))
     accepted = typed.filter(keep).drop_columns([columnar.POS])

@@ -14,7 +14,7 @@ from send_pipeline.kernel import files
 from send_pipeline.kernel.errors import SourceUnusable
 from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.warehouse import Warehouse
-from send_pipeline.nightly.sources import KEY_SETS, Entity
+from send_pipeline.nightly.sources import KEY_SETS, Entity, read_from_database
 from send_pipeline.nightly.validate.expectations import Outcome
 
 
@@ -60,7 +60,7 @@ def check_not_emptied(wh: Warehouse, entity: Entity, manifest: dict) -> None:
     """
     if manifest["mode"] == "unchanged" or manifest.get("source_total_rows", manifest["rows"]) != 0:
         return
-    replaces = entity.load in ("snapshot", "by_file") or (entity.source == "cms" and manifest["mode"] == "full")
+    replaces = entity.load in ("snapshot", "by_file") or (read_from_database(entity) and manifest["mode"] == "full")
     if not replaces:
         return
     before = wh.scalar(f"SELECT COUNT(*) FROM {entity.table}")
