@@ -34,10 +34,10 @@ def load_source(source: str, run: Run) -> dict:
         wh.ensure()
         with wh.transaction() as conn:
             for entity in SOURCES[source].entities:
-                part = run.landing(source, entity.name)
-                manifest = read_manifest(part)
-                checked = json.loads((part / "validated.json").read_text())
-                accepted = accepted_files(part)
+                folder = run.landing(source, entity.name)
+                manifest = read_manifest(folder)
+                checked = json.loads((folder / "validated.json").read_text())
+                accepted = accepted_files(folder)
                 if entity.load == "text_table":
                     loaded = 0 if manifest["mode"] == "unchanged" else replace_text_table(
                         wh, conn, entity.table, pd.read_parquet(accepted[0]))
@@ -57,9 +57,9 @@ def load_source(source: str, run: Run) -> dict:
     return summary
 
 
-def accepted_files(part: Path) -> list[Path]:
+def accepted_files(folder: Path) -> list[Path]:
     """The validated rows of an entity: accepted.parquet, plus accepted-NNNNN.parquet per further partition."""
-    return [part / "accepted.parquet"] + sorted(part.glob("accepted-*.parquet"))
+    return [folder / "accepted.parquet"] + sorted(folder.glob("accepted-*.parquet"))
 
 
 def _prepared(run: Run, entity: Entity, files: list[Path]):

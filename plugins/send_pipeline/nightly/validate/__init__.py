@@ -45,25 +45,25 @@ def validate_source(source: str, run: Run) -> dict:
     try:
         for entity in SOURCES[source].entities:
             name = entity.name
-            part = run.landing(source, name)
-            if not (part / "manifest.json").exists():
+            folder = run.landing(source, name)
+            if not (folder / "manifest.json").exists():
                 raise SourceUnusable(f"{source}/{name}: nothing was extracted in this run (extract failed?)")
-            manifest = read_manifest(part)
-            for old in part.glob("accepted*.parquet"):  # a re-run replaces the last attempt's output
+            manifest = read_manifest(folder)
+            for old in folder.glob("accepted*.parquet"):  # a re-run replaces the last attempt's output
                 old.unlink()
             if manifest["mode"] == "unchanged":  # nothing new arrived: nothing to check or load
-                files.write_parquet(pd.read_parquet(part / "raw.parquet"), part / "accepted.parquet")
-                files.write_owner_only(part / "validated.json", json.dumps(
+                files.write_parquet(pd.read_parquet(folder / "raw.parquet"), folder / "accepted.parquet")
+                files.write_owner_only(folder / "validated.json", json.dumps(
                     {"rows_extracted": 0, "rows_accepted": 0, "rows_quarantined": 0, "rows_warned": 0,
                      "quarantine": [], "warnings": []}))
                 summary[name] = {"rows_extracted": 0, "unchanged": True}
                 continue
             if entity.load == "text_table":  # a published table whose columns vary: checked as text, as it came
-                summary[name] = _validate_text(run, validator, entity, part, manifest)
+                summary[name] = _validate_text(run, validator, entity, folder, manifest)
                 continue
             check_not_emptied(wh, entity, manifest)
             params = parameters(wh, run, accepted_ids, replaced, key_cache)
-            result, keys = _validate_entity(run, validator, entity, part, manifest, params)
+            result, keys = _validate_entity(run, validator, entity, folder, manifest, params)
             accepted_ids[name] = keys
             if manifest["mode"] == "full" or (manifest["mode"] == "files" and entity.load == "snapshot"):
                 replaced.add(name)
@@ -86,30 +86,30 @@ def check_split(validator, entity: Entity, raw, params: dict, out: Path) -> Chec
     return _check_rowwise(validator, entity, raw, params, out)
 
 
-def _validate_text(run: Run, validator, entity: Entity, part: Path, manifest: dict) -> dict:
+def _validate_text(run: Run, validator, entity: Entity, folder: Path, manifest: dict) -> dict:
     """The raw rows as text, the entity's (shared) suite on them: the DfE release's tables."""
     name = entity.name
-    raw = pd.read_parquet(part / "raw.parquet")
+    raw = pd.read_parquet(folder / "raw.parquet")
     frame = raw.drop(columns=["_source_file", "_source_row"])
     outcome = (validator.validate(entity.suite_name, frame, {}, asset=name) if len(raw) else None) or Outcome(name, 0)
     failed_rows, quarantine, warnings = verdicts(outcome, Locator(raw))
     accepted = frame.drop(index=failed_rows)
-    files.write_parquet(accepted, part / "accepted.parquet")
-    return record_validation(run, name, part, manifest, quarantine, warnings, len(accepted), outcome.result_json,
+    files.write_parquet(accepted, folder / "accepted.parquet")
+    return record_validation(run, name, folder, manifest, quarantine, warnings, len(accepted), outcome.result_json,
                              lambda rows: raw.iloc[rows])
 
 
-def _validate_entity(run: Run, validator, entity: Entity, part: Path, manifest: dict, params: dict) -> tuple[dict, set]:
+def _validate_entity(run: Run, validator, entity: Entity, folder: Path, manifest: dict, params: dict) -> tuple[dict, set]:
     import pyarrow as pa
 
     from send_pipeline.nightly.validate.split import splits
 
     pre_quarantine, failed, warnings, results, keys, quarantined_raw = [], [], [], [], set(), []
     accepted_rows = count = 0
-    for k, (raw, idx) in enumerate(splits(entity, part / "raw.parquet", settings.validate_chunk_rows())):
+    for k, (raw, idx) in enumerate(splits(entity, folder / "raw.parquet", settings.validate_chunk_rows())):
         count += 1
         name = "accepted.parquet" if k == 0 else f"accepted-{k:05d}.parquet"
-        checked = check_split(validator, entity, raw, params, part / name)
+        checked = check_split(validator, entity, raw, params, folder / name)
         glob = (lambda i: int(idx[i])) if idx is not None else int
         pre_quarantine += [{**q, "row": glob(q["row"])} for q in checked.pre_quarantine]
         failed += [{**q, "row": glob(q["row"])} for q in checked.failed]
@@ -127,7 +127,7 @@ def _validate_entity(run: Run, validator, entity: Entity, part: Path, manifest: 
         failed.sort(key=lambda q: q["row"])
         warnings.sort(key=lambda w: w["row"])
     result_json = results[0] if len(results) == 1 else {"partitions": results}
-    result = record_validation(run, entity.name, part, manifest, pre_quarantine + failed, warnings, accepted_rows,
+    result = record_validation(run, entity.name, folder, manifest, pre_quarantine + failed, warnings, accepted_rows,
                                 result_json, lambda rows: pd.concat(quarantined_raw).loc[rows])
     return result, keys
 

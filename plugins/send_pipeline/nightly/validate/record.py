@@ -41,13 +41,13 @@ def verdicts(outcome: Outcome, locate, positions=None) -> tuple[list[int], list[
     return rows, failed, warnings
 
 
-def record_validation(run: Run, name: str, part: Path, manifest: dict, quarantine: list[dict], warnings: list[dict],
+def record_validation(run: Run, name: str, folder: Path, manifest: dict, quarantine: list[dict], warnings: list[dict],
                        accepted: int, result_json: dict, raw_rows) -> dict:
     _write_quarantine(run, name, raw_rows, quarantine)
     files.write_owner_only(run.quality_dir / "validation" / f"{name}.json", json.dumps(result_json, indent=1, default=str))
     result = {"rows_extracted": manifest["rows"], "rows_accepted": accepted,
               "rows_quarantined": len(quarantine), "rows_warned": len(warnings)}
-    files.write_owner_only(part / "validated.json", json.dumps(
+    files.write_owner_only(folder / "validated.json", json.dumps(
         {**result, "quarantine": [_no_value(q) for q in quarantine], "warnings": warnings}, default=str))
     return result
 
