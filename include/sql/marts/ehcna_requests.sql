@@ -13,12 +13,7 @@ requests as (
 ),
 
 assessments as (
-    select *
-    from (
-        select a.*, row_number() over (partition by a.request_id order by a.assessment_id desc) as rn
-        from core.assessment a
-    ) ranked
-    where rn = 1
+    select * from staging.latest_assessments
 ),
 
 persons as (

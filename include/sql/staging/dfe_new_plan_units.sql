@@ -12,12 +12,7 @@ days as (
 ),
 
 latest_assessment as (
-    select *
-    from (
-        select a.*, row_number() over (partition by a.request_id order by a.assessment_id desc) as rn
-        from core.assessment a
-    ) ranked
-    where rn = 1
+    select * from staging.latest_assessments
 ),
 
 latest_plan as (
