@@ -35,6 +35,7 @@ Phase transfers (reg 18), age on 31 August of the review's academic year:
   33 born 2008-04-01 (16, Year 12 in a school sixth form), review 2024-11-05, final 2025-01-20: 31 Mar 2025
   34 born 2006-06-01 (18, at an FE college), next placement 2025-09-01: reg 18(2) deadline 1 Apr 2025
   35 born 2014-01-15 (9, Year 5), review 2024-06-20 (academic year 2023-24): deadline 15 Feb 2025
+Ethnicity: WBRI but 2 (WENG: White British), 3 (REFU) and 7 (NOBT: both Unclassified), 11 (AKPA: Pakistani).
 Reviews (regs 20-22), as at 1 Feb 2025:
   40 meeting 2024-12-01: paperwork 12-16 (day 15: the LA's 15 days on time, the regulations' 14 late),
      Amend 12-29 (day 28) with the draft 12-26 (day 25): notice on time; final 2025-01-30 (35 days): on time
@@ -74,6 +75,10 @@ PEOPLE = {
     40: ("2012-01-01", "F"), 41: ("2012-02-01", "M"), 42: ("2012-03-01", "F"), 43: ("2012-04-01", "M"),
     44: ("2012-05-01", "F"), 45: ("2012-06-01", "M"),
 }
+
+# CBDS ethnicity codes other than WBRI: an extended code under White British, refused, not obtained, and an
+# extended code under Pakistani (the release's Ethnicity labels, include/sen2/dfe_ethnicity.csv)
+ETHNICITY = {2: "WENG", 3: "REFU", 7: "NOBT", 11: "AKPA"}
 
 # request_id (= person): received, decision, decision_date
 REQUESTS = {
@@ -148,7 +153,7 @@ REVIEW_SCHOOL = {30: 100001, 31: 100003, 32: 100001, 33: 100003, 34: 100004, 35:
 def frames(person_key) -> dict[str, pd.DataFrame]:
     d = lambda v: D(v) if v else None  # noqa: E731
     person = pd.DataFrame([{"person_id": p, "dob": D(dob), "sex": sex, "forename": f"Name{p}", "surname": "Case",
-                            "ethnicity": "WBRI", "postcode": "CV1 1AA", "upn": UPN(p), "person_key": person_key(p)}
+                            "ethnicity": ETHNICITY.get(p, "WBRI"), "postcode": "CV1 1AA", "upn": UPN(p), "person_key": person_key(p)}
                            for p, (dob, sex) in PEOPLE.items()])
     request = pd.DataFrame([{"request_id": r, "person_id": r, "received_date": D(rcv), "request_source": 1, "rya": 0,
                              "decision": dec, "decision_date": d(dd), "mediation": 1 if r == 3 else 0,

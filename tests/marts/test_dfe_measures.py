@@ -82,6 +82,9 @@ def test_the_sql_copies_of_the_sign_offs_reference_files_are_identical(wh):
     types = wh.frame("SELECT kind, value, dfe_column FROM staging.dfe_setting_types")
     assert sorted(map(tuple, types.to_numpy().tolist())) == sorted((r["kind"], r["value"], r["dfe_column"])
                                                                    for r in _csv("dfe_setting_types.csv"))
+    ethnicity = wh.frame("SELECT code, label FROM staging.dfe_ethnicity")
+    assert dict(zip(ethnicity.code, ethnicity.label)) == {r["code"]: r["label"] for r in _csv("dfe_ethnicity.csv")}
+    assert len(ethnicity) == len(_csv("dfe_ethnicity.csv"))
     cols = wh.frame("SELECT * FROM staging.dfe_setting_columns ORDER BY position")
     rows = _csv("dfe_setting_columns.csv")
     assert cols.dfe_column.tolist() == [r["dfe_column"] for r in rows]
@@ -118,3 +121,11 @@ def test_published_figures_sit_beside_ours(wh):
     six = got.loc["request_outcome_six_weeks"]  # suppressed in the release: shown as published, no difference
     assert six.published_value == "c" and pd.isna(six.difference) and six.previous_published_value == "1"
     assert pd.isna(got.loc["requests_withdrawn"].published_value)  # a column the release row does not carry
+
+
+def test_the_ethnicity_breakdown(wh):
+    got = wh.frame("SELECT breakdown, value FROM marts.dfe_measures WHERE dfe_table = 'requests' AND time_period = 2024 "
+                   "AND breakdown_topic = 'Ethnicity' AND measure = 'requests_received_in_year'")
+    counts = {b: v for b, v in zip(got.breakdown, got.value) if v}
+    # received 2024: requests 1-5, 7 and 9-12; 2 is WENG (White British), 3 REFU and 7 NOBT, 11 AKPA
+    assert counts == {"White - White British": 7, "Unclassified": 2, "Asian - Pakistani": 1}

@@ -6,7 +6,7 @@
 -- are those its SEN2 return reports on its census day (staging.census_days): calendar-year tables for the
 -- year before it, census-day tables ("Academic year" 202425 = January 2025) for that day; the SEN2 sign-off
 -- computes the same from the file and a test proves the two agree. Breakdowns: "All ..." and every one
--- the warehouse can compute - age, sex, type of placement, years the plan has been held. Definitions, with
+-- the warehouse can compute - age, sex, ethnicity, type of placement, years the plan has been held. Definitions, with
 -- their sources, are in docs/dfe_measures.md. Percentages: to 1 decimal place, half up; NULL when the base
 -- is 0. Only the years from the warehouse's first record to the as-at date.
 with
@@ -60,7 +60,8 @@ request_cells as (
                                             when u.age >= 20 then 'Aged 20 and over'
                                             else 'Aged ' || cast(u.age as varchar) end),
         ('Sex', case when u.request_id is null then null when u.sex = 'F' then 'Female'
-                     when u.sex = 'M' then 'Male' else 'Unknown' end)
+                     when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.request_id is not null then u.ethnicity end)
     ) as b(breakdown_topic, breakdown)
     where b.breakdown is not null
 ),
@@ -131,7 +132,8 @@ assessment_cells as (
                                             when u.age >= 20 then 'Aged 20 and over'
                                             else 'Aged ' || cast(u.age as varchar) end),
         ('Sex', case when u.assessment_id is null then null when u.sex = 'F' then 'Female'
-                     when u.sex = 'M' then 'Male' else 'Unknown' end)
+                     when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.assessment_id is not null then u.ethnicity end)
     ) as b(breakdown_topic, breakdown)
     where b.breakdown is not null
 ),
@@ -202,7 +204,8 @@ timeliness_cells as (
                                             when u.age >= 20 then 'age 20 and over'
                                             else 'age ' || cast(u.age as varchar) end),
         ('Sex', case when u.assessment_id is null then null when u.sex = 'F' then 'Female'
-                     when u.sex = 'M' then 'Male' else 'Unknown' end)
+                     when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.assessment_id is not null then u.ethnicity end)
     ) as b(breakdown_topic, breakdown)
     where b.breakdown is not null
 ),
@@ -277,6 +280,7 @@ review_cells as (
                                             else 'Aged ' || cast(u.age as varchar) end),
         ('Sex', case when u.plan_id is null then null when u.sex = 'F' then 'Female'
                      when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.plan_id is not null then u.ethnicity end),
         ('Type of placement', u.setting_label),
         ('Type of placement', u.setting_group_label),
         ('Years EHC plan in place', case when u.plan_id is null then null
@@ -376,6 +380,7 @@ setting_cells as (
                                        else 'age ' || cast(u.age_at_start as varchar) end),
         ('Sex', case when u.plan_id is null then null when u.sex = 'F' then 'Female'
                      when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.plan_id is not null then u.ethnicity end),
         ('Years EHC plan in place', case when u.plan_id is null then null
                                          when u.years_in_place < 1 then 'Less than a year'
                                          when u.years_in_place >= 12 then '12 or more'
@@ -401,7 +406,8 @@ setting_cells as (
                                        when u.age_at_start >= 20 then 'age 20 and over'
                                        else 'age ' || cast(u.age_at_start as varchar) end),
         ('Sex', case when u.plan_id is null then null when u.sex = 'F' then 'Female'
-                     when u.sex = 'M' then 'Male' else 'Unknown' end)
+                     when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.plan_id is not null then u.ethnicity end)
     ) as b(breakdown_topic, breakdown)
     where b.breakdown is not null
 ),
@@ -478,6 +484,7 @@ need_cells as (
                                             else 'age ' || cast(u.age as varchar) end),
         ('Sex', case when u.plan_id is null then null when u.sex = 'F' then 'Female'
                      when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.plan_id is not null then u.ethnicity end),
         ('Type of placement', u.setting_label),
         ('Type of placement', u.setting_group_label),
         ('Years EHC plan in place', case when u.plan_id is null then null
@@ -510,6 +517,7 @@ need_cells as (
                                             else 'age ' || cast(u.age_at_start as varchar) end),
         ('Sex', case when u.plan_id is null then null when u.sex = 'F' then 'Female'
                      when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.plan_id is not null then u.ethnicity end),
         ('Type of placement', u.setting_label),
         ('Type of placement', u.setting_group_label)
     ) as b(breakdown_topic, breakdown)
@@ -578,6 +586,7 @@ ceased_cells as (
                                  else 'age ' || cast(u.age_at_cease as varchar) end),
         ('Sex', case when u.plan_id is null then null when u.sex = 'F' then 'Female'
                      when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.plan_id is not null then u.ethnicity end),
         ('Type of placement', u.setting_label),
         ('Type of placement', u.setting_group_label),
         ('Years plan held', case when u.plan_id is null then null
@@ -649,6 +658,7 @@ budget_cells as (
                                             else 'age ' || cast(u.age as varchar) end),
         ('Sex', case when u.plan_id is null then null when u.sex = 'F' then 'Female'
                      when u.sex = 'M' then 'Male' else 'Unknown' end),
+        ('Ethnicity', case when u.plan_id is not null then u.ethnicity end),
         -- this table spells the special academies' label its own way
         ('Type of placement', case when u.dfe_column = 'special_academy_free' then 'Special - academy/free school'
                                    else u.setting_label end),

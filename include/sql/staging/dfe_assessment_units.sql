@@ -18,10 +18,12 @@ latest_assessment as (
 assessed as (
     select
         r.request_id, r.received_date, r.decision, r.decision_date, pe.dob, upper(trim(pe.sex)) as sex,
+        coalesce(eth.label, 'Unclassified') as ethnicity,
         a.assessment_id, a.outcome, a.outcome_date, a.week20_exception, a.mediation, a.tribunal,
         a.other_mediation, a.other_tribunal
     from core.request r
     join core.person pe on pe.person_id = r.person_id
+    left join staging.dfe_ethnicity eth on eth.code = upper(trim(pe.ethnicity))
     join latest_assessment a on a.request_id = r.request_id
     where r.decision = 'Y' and nullif(trim(r.exported_to_la), '') is null
 ),
@@ -51,6 +53,7 @@ final as (
         outcome_in_year as outcome,
         outcome_date,
         sex,
+        ethnicity,
         cast(extract(year from received_date) - extract(year from dob)
              - case when extract(month from dob) * 100 + extract(day from dob)
                          > extract(month from received_date) * 100 + extract(day from received_date) then 1 else 0 end

@@ -17,11 +17,13 @@ ceased as (
         p.cease_date,
         p.cease_reason,
         pe.dob,
-        upper(trim(pe.sex)) as sex
+        upper(trim(pe.sex)) as sex,
+        coalesce(eth.label, 'Unclassified') as ethnicity
     from days d
     join core.plan p on p.cease_date between d.period_start and d.period_end
         and coalesce(p.transfer_in_date, p.start_date) <= p.cease_date
     join core.person pe on pe.person_id = p.person_id
+    left join staging.dfe_ethnicity eth on eth.code = upper(trim(pe.ethnicity))
 ),
 
 final as (
@@ -30,6 +32,7 @@ final as (
         c.plan_id,
         c.cease_reason,
         c.sex,
+        c.ethnicity,
         cast(extract(year from c.cease_date) - extract(year from c.dob)
              - case when extract(month from c.dob) * 100 + extract(day from c.dob)
                          > extract(month from c.cease_date) * 100 + extract(day from c.cease_date) then 1 else 0 end

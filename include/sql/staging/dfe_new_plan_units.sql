@@ -32,12 +32,14 @@ issued as (
         p.plan_id,
         p.start_date,
         pe.dob,
-        upper(trim(pe.sex)) as sex
+        upper(trim(pe.sex)) as sex,
+        coalesce(eth.label, 'Unclassified') as ethnicity
     from days d
     join latest_plan p on p.start_date between d.period_start and d.period_end
     join latest_assessment a on a.assessment_id = p.assessment_id
     join core.request r on r.request_id = a.request_id
     join core.person pe on pe.person_id = r.person_id and pe.person_id = p.person_id
+    left join staging.dfe_ethnicity eth on eth.code = upper(trim(pe.ethnicity))
     where a.outcome = 'Y' and a.outcome_date between d.period_start and d.census_date
       and r.decision = 'Y' and (r.decision_date is null or r.decision_date <= d.census_date)
       and nullif(trim(r.exported_to_la), '') is null
@@ -49,6 +51,7 @@ final as (
         i.plan_id,
         i.start_date,
         i.sex,
+        i.ethnicity,
         cast(extract(year from i.start_date) - extract(year from i.dob)
              - case when extract(month from i.dob) * 100 + extract(day from i.dob)
                          > extract(month from i.start_date) * 100 + extract(day from i.start_date) then 1 else 0 end

@@ -11,7 +11,9 @@ plans as (
 ),
 
 persons as (
-    select person_id, dob, upper(trim(sex)) as sex from core.person
+    select pe.person_id, pe.dob, upper(trim(pe.sex)) as sex, coalesce(eth.label, 'Unclassified') as ethnicity
+    from core.person pe
+    left join staging.dfe_ethnicity eth on eth.code = upper(trim(pe.ethnicity))
 ),
 
 plan_details as (
@@ -72,6 +74,7 @@ dated as (
         p.person_id,
         p.start_date,
         pe.sex,
+        pe.ethnicity,
         pe.dob,
         cast(extract(year from p.census_date) - extract(year from pe.dob)
              - case when extract(month from pe.dob) * 100 + extract(day from pe.dob)
@@ -101,6 +104,7 @@ final as (
         d.plan_id,
         d.start_date,
         d.sex,
+        d.ethnicity,
         d.age,
         d.age_at_start,
         d.years_in_place,

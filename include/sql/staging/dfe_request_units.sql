@@ -14,9 +14,10 @@ days as (
 ),
 
 requests as (
-    select r.*, pe.dob, upper(trim(pe.sex)) as sex
+    select r.*, pe.dob, upper(trim(pe.sex)) as sex, coalesce(eth.label, 'Unclassified') as ethnicity
     from core.request r
     join core.person pe on pe.person_id = r.person_id
+    left join staging.dfe_ethnicity eth on eth.code = upper(trim(pe.ethnicity))
 ),
 
 known as (
@@ -31,6 +32,7 @@ known as (
         r.tribunal,
         r.dob,
         r.sex,
+        r.ethnicity,
         case
             when r.decision in ('Y', 'N', 'W') and (r.decision_date is null or r.decision_date <= d.census_date)
                 then r.decision
@@ -51,6 +53,7 @@ final as (
         outcome,
         decision_date,
         sex,
+        ethnicity,
         cast(extract(year from received_date) - extract(year from dob)
              - case when extract(month from dob) * 100 + extract(day from dob)
                          > extract(month from received_date) * 100 + extract(day from received_date) then 1 else 0 end

@@ -3,8 +3,8 @@
 Computed from the file's tables (what the DfE will receive), named exactly as the columns of the DfE's
 "Education, health and care plans" release tables (requests, assessments, timeliness_20_week,
 annual_reviews, caseload, newplans, ceased_plans, sen_needs_all_plans, sen_need_newplans,
-personal_budgets), with the release's "All ..." row and every breakdown the file allows (age, sex, type
-of placement, years the plan has been held). The warehouse computes the same measures from its own
+personal_budgets), with the release's "All ..." row and every breakdown the file allows (age, sex, ethnicity,
+type of placement, years the plan has been held). The warehouse computes the same measures from its own
 tables (marts.dfe_measures, include/sql/marts/dfe_measures.sql); tests/sen2/test_dfe_agreement.py proves
 the two agree on the same LA. Every definition, and where it comes from, is in docs/dfe_measures.md;
 in short (P = the collection period, the calendar year before the return; C = the census day):
@@ -116,6 +116,17 @@ def _unknown(labels: pd.Series, text: str) -> pd.Series:
 def _sex(frame: pd.DataFrame) -> pd.Series:
     sex = _text(frame, "Sex")
     return sex.map({"F": "Female", "M": "Male"}).fillna("Unknown").astype(object)
+
+
+def ethnicity_map() -> dict[str, str]:
+    return {r["code"]: r["label"] for r in _read_csv("dfe_ethnicity.csv")}
+
+
+def _ethnicity(frame: pd.DataFrame) -> pd.Series:
+    """The release's Ethnicity label of each person's CBDS code (include/sen2/dfe_ethnicity.csv); a code not
+    listed, or none, is Unclassified."""
+    codes = _text(frame, "Ethnicity").map(lambda v: v.strip().upper() if isinstance(v, str) else v)
+    return codes.map(ethnicity_map()).fillna("Unclassified").astype(object)
 
 
 def _years_in_place(years: pd.Series) -> pd.Series:
@@ -260,12 +271,14 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     person = tables["person"].set_index("person_seq")
     dob_of = _dates(person, "PersonBirthDate")
     sex_of = _sex(person)
+    ethnicity_of = _ethnicity(person)
     frames = []
 
-    def people(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    def people(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
         seq = frame["person_seq"].astype(int)
         return (pd.Series(dob_of.reindex(seq).to_numpy(), index=frame.index),
-                pd.Series(sex_of.reindex(seq).to_numpy(), index=frame.index, dtype=object))
+                pd.Series(sex_of.reindex(seq).to_numpy(), index=frame.index, dtype=object),
+                pd.Series(ethnicity_of.reindex(seq).to_numpy(), index=frame.index, dtype=object))
 
     # ---- requests
     r = tables["requests"]
@@ -273,7 +286,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     received = rcv.between(P0, P1) & (code != "H")
     decided = code.isin(["Y", "N"]) & dec.between(P0, P1)
     units = r[received | decided]
-    dob, sex = people(units)
+    dob, sex, eth = people(units)
     age = _unknown(_label(_years_between(dob, rcv[units.index]), "aged"), "Age unknown")
     ru = received[units.index]
     flags = {
@@ -287,7 +300,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     }
     flags["tribunal_after_mediation"] = flags["mediation"] & flags["tribunal"]
     frames.append(_aggregate("requests", period, units, flags, [("Child or young persons age", [age]),
-                                                                 ("Sex", [sex])], lambda w: [
+                                                                 ("Sex", [sex]), ("Ethnicity", [eth])], lambda w: [
         ("requests_received_in_year", w["received"]), ("requests_rya", w["rya"]),
         ("requests_decided_to_assess", w["assess"]), ("requests_decided_not_to_assess", w["not_assess"]),
         ("requests_decision_not_made", w["not_made"]), ("requests_withdrawn", w["withdrawn"]),
@@ -312,7 +325,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     decided_a = acode.isin(["Y", "N"]) & odate.between(P0, P1)
     withdrawn_a = (acode == "W") & a_dec.between(P0, P1)
     units = a_person[decided_a | withdrawn_a]
-    dob, sex = people(units)
+    dob, sex, eth = people(units)
     days = (odate - a_rcv).dt.days[units.index]
     age_at_request = _years_between(dob, a_rcv[units.index])
     ac = acode[units.index]
@@ -329,7 +342,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     flags["mediation_tribunal"] = flags["mediation"] & flags["tribunal"]
     flags["other_mediation_tribunal"] = flags["other_mediation"] & flags["other_tribunal"]
     frames.append(_aggregate("assessments", period, units, flags, [
-        ("Child or young persons age", [_unknown(_label(age_at_request, "aged"), "Age unknown")]), ("Sex", [sex])],
+        ("Child or young persons age", [_unknown(_label(age_at_request, "aged"), "Age unknown")]), ("Sex", [sex]), ("Ethnicity", [eth])],
         lambda w: [
             ("assess_in_year", w["in_year"]), ("assess_issued", w["issued"]), ("assess_issued_pc", pc(w["issued"], w["in_year"])),
             ("assess_not_issued", w["not_issued"]), ("assess_not_issued_pc", pc(w["not_issued"], w["in_year"])),
@@ -350,7 +363,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
              "to52": d.between(141, 364), "to52_ex": d.between(141, 364) & ex, "gt52": d >= 365, "gt52_ex": (d >= 365) & ex}
     frames.append(_aggregate("timeliness_20_week", period, issued, flags, [
         ("Child or young persons age", [_unknown(_label(age_at_request[issued.index], "band"), "Unknown")]),
-        ("Sex", [sex[issued.index]])], lambda w: [
+        ("Sex", [sex[issued.index]]), ("Ethnicity", [eth[issued.index]])], lambda w: [
             ("plans_issued_den", w["den"]), ("plans_issued_den_ex", w["den_ex"]),
             ("plans_issued_within_20_weeks", w["w20"]), ("plans_issued_20_weeks_ex", w["w20_ex"]),
             ("pc_plans_issued_within_20_weeks", pc(w["w20"], w["den"])), ("PC_plans_issued_20_weeks_ex", pc(w["w20_ex"], w["den_ex"])),
@@ -364,7 +377,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     ap = tables["active_plans"]
     npl = tables["named_plan"].set_index("request_seq")
     held = ap.assign(person_seq=by_request["person_seq"].reindex(ap["request_seq"].to_numpy()).to_numpy())
-    dob, sex = people(held)
+    dob, sex, eth = people(held)
     start = pd.Series(_dates(npl, "StartDate").reindex(held["request_seq"].to_numpy()).to_numpy(), index=held.index)
     age_now = _years_between(dob, pd.Series(C, index=held.index))
     pl = tables["placement_detail"]
@@ -388,9 +401,9 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     frames.append(_aggregate("caseload", period, held, _setting_counts(columns), [
         ("Child or young persons age", [_unknown(_label(age_now, "current"), "unknown")]),
         ("Age when plan started", [_unknown(_label(_years_between(dob, start), "band"), "unknown")]),
-        ("Sex", [sex]), ("Years EHC plan in place", [years_in_place])], _settings_derive("ehcplans")))
+        ("Sex", [sex]), ("Ethnicity", [eth]), ("Years EHC plan in place", [years_in_place])], _settings_derive("ehcplans")))
     frames.append(_aggregate("sen_needs_all_plans", period, held, _need_counts(need_now), [
-        ("Child or young persons age", [_unknown(_label(age_now, "current"), "unknown")]), ("Sex", [sex]),
+        ("Child or young persons age", [_unknown(_label(age_now, "current"), "unknown")]), ("Sex", [sex]), ("Ethnicity", [eth]),
         ("Type of placement", place_labels), ("Years EHC plan in place", [years_in_place])], _needs_derive))
 
     # ---- personal budgets of plans held on the census day
@@ -403,7 +416,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
         flags[kind] = dp[budgets.index] == code_
     frames.append(_aggregate("personal_budgets", period, budgets, flags, [
         ("Child or young persons age", [_unknown(_label(age_now[budgets.index], "band"), "Unknown")]),
-        ("Sex", [sex[budgets.index]]), ("Type of placement", _placement_labels(columns[budgets.index], "personal_budgets"))],
+        ("Sex", [sex[budgets.index]]), ("Ethnicity", [eth[budgets.index]]), ("Type of placement", _placement_labels(columns[budgets.index], "personal_budgets"))],
         lambda w: [("personal_budget", w["pb"]), ("org_arrangments", w["oa"]), ("pb_health", w["health"]),
                    ("pb_education", w["education"]), ("pb_social", w["social"]), ("pb_integrated", w["integrated"])]))
 
@@ -427,7 +440,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     }
     yy, pyy = f"{cy % 100:02d}", f"{py % 100:02d}"
     frames.append(_aggregate("annual_reviews", period, held, flags, [
-        ("Child or young persons age", [_unknown(_label(age_now, "aged"), "Age unknown")]), ("Sex", [sex]),
+        ("Child or young persons age", [_unknown(_label(age_now, "aged"), "Age unknown")]), ("Sex", [sex]), ("Ethnicity", [eth]),
         ("Type of placement", place_labels), ("Years EHC plan in place", [years_in_place])], lambda w: [
             ("total_ehc_plans", w["plans"]), ("review_expected", w["expected"]),
             ("review_not_expected", w["plans"] - w["expected"]),
@@ -453,22 +466,22 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     a_dated = _dates(a_by_req, "AssessmentOutcomeDate").reindex(npl_all["request_seq"].to_numpy()).notna().to_numpy()
     p_start = _dates(npl_all, "StartDate")
     new = npl_all[(a_code == "Y") & a_dated & p_start.between(P0, P1).to_numpy()]
-    dob, sex = people(new)
+    dob, sex, eth = people(new)
     named = named_first.reindex(new["request_seq"].to_numpy())
     named.index = new.index
     new_columns = _setting_columns(named, schools)
     new_need = pd.Series(primary.reindex(new["request_seq"].to_numpy()).to_numpy(), index=new.index, dtype=object)
     age_start = _years_between(dob, p_start[new.index])
     frames.append(_aggregate("newplans", period, new, _setting_counts(new_columns), [
-        ("Age when plan started", [_unknown(_label(age_start, "band"), "unknown")]), ("Sex", [sex])],
+        ("Age when plan started", [_unknown(_label(age_start, "band"), "unknown")]), ("Sex", [sex]), ("Ethnicity", [eth])],
         _settings_derive("new_ehc_plans")))
     frames.append(_aggregate("sen_need_newplans", period, new, _need_counts(new_need), [
-        ("Child or young persons age", [_unknown(_label(age_start, "band"), "Unknown")]), ("Sex", [sex]),
+        ("Child or young persons age", [_unknown(_label(age_start, "band"), "Unknown")]), ("Sex", [sex]), ("Ethnicity", [eth]),
         ("Type of placement", _placement_labels(new_columns, "sen_need_newplans"))], _needs_derive))
 
     cease_on = _dates(npl_all, "CeaseDate")
     ceased = npl_all[cease_on.between(P0, P1)]
-    dob, sex = people(ceased)
+    dob, sex, eth = people(ceased)
     named = named_first.reindex(ceased["request_seq"].to_numpy())
     named.index = ceased.index
     ceased_columns = _setting_columns(named, schools)
@@ -477,7 +490,7 @@ def compute(tables: dict[str, pd.DataFrame], period: Period, schools: pd.DataFra
     flags.update({f"r{k}": reason == k for k in CEASE})
     frames.append(_aggregate("ceased_plans", period, ceased, flags, [
         ("Age plan ceased", [_unknown(_label(_years_between(dob, cease_on[ceased.index]), "band"), "Age unknown")]),
-        ("Sex", [sex]), ("Type of placement", _placement_labels(ceased_columns, "ceased_plans")),
+        ("Sex", [sex]), ("Ethnicity", [eth]), ("Type of placement", _placement_labels(ceased_columns, "ceased_plans")),
         ("Years plan held", [_years_held(_years_between(p_start[ceased.index], cease_on[ceased.index]))])],
         lambda w: [*[(name, w[f"r{k}"]) for k, name in CEASE.items() if k != "9"],
                    ("not_rec", w["not_rec"]), ("other", w["r9"]), ("total_ceased", w["total"])]))
