@@ -272,8 +272,12 @@ def test_requests_and_new_plans_per_year(foi):
     wh, _ = foi
     y = _one(wh, "ehcna_requests_and_plans", time_period=2024)
     assert (y.requests_received, y.decided_to_assess, y.decided_not_to_assess, y.withdrawn, y.undecided) == (4, 2, 1, 1, 0)
-    assert (y.decisions_made, y.decisions_within_6_weeks, y.decisions_after_6_weeks) == (4, 3, 1)
-    assert _num(y.pc_decisions_within_6_weeks) == 75.0
+    # decided on day 42, on day 43, on day 19; withdrawn on day 9 is not a decision: 2 of 3, not 3 of 4
+    assert (y.decisions_made, y.decisions_within_6_weeks, y.decisions_after_6_weeks) == (3, 2, 1)
+    assert _num(y.pc_decisions_within_6_weeks) == 66.7
+    # the DfE's 6-week population is the year's decisions: request 6 (received and decided in 2023) is 2023's
+    y23 = _one(wh, "ehcna_requests_and_plans", time_period=2023)
+    assert (y23.requests_received, y23.decisions_made, y23.decisions_within_6_weeks) == (1, 1, 1)
     # issued in 2024: day 140, day 141 (exception), day 365 (request from 2023)
     assert (y.plans_issued, y.plans_issued_within_20_weeks, y.plans_issued_20_to_52_weeks, y.plans_issued_over_52_weeks) \
         == (3, 1, 1, 1)
@@ -292,7 +296,8 @@ def test_annual_review_timeliness_per_year(foi):
     assert (total.reviews_held, total.paperwork_on_time, total.paperwork_late, total.paperwork_outstanding_late,
             total.paperwork_pending) == (3, 1, 1, 1, 0)  # 15 days on time, 16 late, never received
     assert (total.decision_on_time, total.decision_late, total.decision_outstanding_late) == (2, 1, 0)  # 28, 29, 10
-    assert (_num(total.pct_paperwork_on_time), _num(total.pct_decision_within_4_weeks)) == (33.3, 66.7)
+    assert (_num(total.pct_paperwork_on_time), _num(total.pct_due_decisions_within_4_weeks)) == (33.3, 66.7)
+    assert _num(total.pc_decsion_4weeks) == 66.7  # the DfE's: 2 of the 3 decided (none outstanding here)
     assert _one(wh, "annual_review_timeliness", time_period=2024, review_type="Phase Transfer").reviews_held == 1
     later = _one(wh, "annual_review_timeliness", time_period=2025, review_type="Total")
     assert (later.reviews_held, later.paperwork_pending, later.decision_pending) == (1, 1, 1)  # June meeting: not held

@@ -39,3 +39,28 @@ def _people_in_file(run) -> set[str]:
 
     tables = build.load_tables(Path(run["result"]["xml"]).parent / ".work")
     return {str(int(p)) for p in tables["person"]["person_id"]}
+
+
+def test_generated_la_file_and_warehouse_agree_on_every_dfe_measure(sen2_small_run):
+    """The nightly run's marts.dfe_measures and the return's own measures (dfe_measures.csv), same LA, same
+    census day (15 January 2026): every table, period, breakdown and column, both ways."""
+    import pandas as pd
+
+    from send_pipeline.kernel.warehouse import Warehouse
+
+    result, settings = sen2_small_run["result"], sen2_small_run["settings"]
+    keys = ["dfe_table", "time_period", "breakdown_topic", "breakdown", "measure"]
+    xml = pd.read_csv(result["dfe_measures_csv"], dtype=str, keep_default_na=False)
+    wh = Warehouse(settings.warehouse_url)
+    try:
+        marts = wh.frame("SELECT dfe_table, time_period, breakdown_topic, breakdown, measure, value FROM marts.dfe_measures "
+                         "WHERE time_period IN (2025, 202526)")
+    finally:
+        wh.dispose()
+    marts["time_period"] = marts["time_period"].astype(int).astype(str)
+    both = xml.merge(marts, on=keys, how="outer", suffixes=("_xml", "_marts"), indicator=True)
+    assert (both["_merge"] == "both").all(), both[both["_merge"] != "both"].head(10)
+    a, b = pd.to_numeric(both["value_xml"].replace({"": None})), pd.to_numeric(both["value_marts"])
+    differ = both[~((a == b) | (a.isna() & b.isna()))]
+    assert differ.empty, differ.head(10)
+    assert len(both) > 2000 and set(both.dfe_table) >= {"requests", "caseload", "annual_reviews", "ceased_plans"}

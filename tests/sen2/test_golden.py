@@ -111,18 +111,18 @@ def test_summary_counts_headlines_and_reconciliation(tiny_return):
     assert module == {"Person": 11, "Requests": 11, "Assessment": 8, "NamedPlan": 5, "PlanDetail": 5,
                       "ActivePlans": 4, "PlacementDetail": 5, "SENneed": 5}
     head = {(r["dfe_table"], r["measure"]): r for r in rows if r["section"] == "dfe_headline"}
-    received = head[("dfe_requests", "requests_received_in_year")]
+    received = head[("requests", "requests_received_in_year")]
     assert received["value"] == "7" and received["time_period"] == "2025" and received["previous_time_period"] == "2024"
-    assert head[("dfe_requests", "requests_decided_to_assess")]["value"] == "4"
-    assert head[("dfe_timeliness_20_week", "plans_issued_den")]["value"] == "2"
-    assert head[("dfe_timeliness_20_week", "plans_issued_within_20_weeks")]["value"] == "2"
-    assert head[("dfe_caseload", "ehcplans")]["value"] == "4" and head[("dfe_caseload", "ehcplans")]["time_period"] == "202526"
-    assert head[("dfe_caseload", "special_la_maintained")]["value"] == "2"
-    assert head[("dfe_caseload", "mainstream_la_maintained_resourced_provision")]["value"] == "1"
-    assert head[("dfe_caseload", "nm_early_years")]["value"] == "1"
-    assert head[("dfe_sen_needs_all_plans", "number_oth")]["value"] == "1"  # DS counted under other
-    assert head[("dfe_ceased_plans", "he")]["value"] == "1"
-    assert head[("dfe_annual_reviews", "number_decsion_4weeks")]["value"] == "1"
+    assert head[("requests", "requests_decided_to_assess")]["value"] == "4"
+    assert head[("timeliness_20_week", "plans_issued_den")]["value"] == "2"
+    assert head[("timeliness_20_week", "plans_issued_within_20_weeks")]["value"] == "2"
+    assert head[("caseload", "ehcplans")]["value"] == "4" and head[("caseload", "ehcplans")]["time_period"] == "202526"
+    assert head[("caseload", "special_la_maintained")]["value"] == "2"
+    assert head[("caseload", "mainstream_la_maintained_resourced_provision")]["value"] == "1"
+    assert head[("caseload", "nm_early_years")]["value"] == "1"
+    assert head[("sen_needs_all_plans", "number_oth")]["value"] == "1"  # DS counted under other
+    assert head[("ceased_plans", "he")]["value"] == "1"
+    assert head[("annual_reviews", "number_decsion_4weeks")]["value"] == "1"
     recon = [r for r in rows if r["section"] == "reconciliation"]
     assert recon and all(r["value"] == r["warehouse_value"] for r in recon)
     assert "(0 values differ)" in next(r["how"] for r in recon if r["measure"] == "records_person")

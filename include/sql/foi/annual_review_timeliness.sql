@@ -1,6 +1,7 @@
 -- foi.annual_review_timeliness: annual reviews held per calendar year (meeting date, up to the as-at
 -- date) by review type, with the paperwork (LA standard, 15 days) and decision (4 weeks) outcomes from
--- marts.annual_reviews, and a Total row per year.
+-- marts.annual_reviews, and a Total row per year. Two 4-week rates: ours (decisions due: late and
+-- outstanding count against it) and the DfE's pc_decsion_4weeks (decided reviews only).
 with
 
 reviews as (
@@ -56,7 +57,9 @@ final as (
         g.decision_pending,
         round(cast(100.0 * g.decision_on_time
             / nullif(g.decision_on_time + g.decision_late + g.decision_outstanding_late, 0) as numeric), 1)
-            as pct_decision_within_4_weeks
+            as pct_due_decisions_within_4_weeks,
+        round(cast(100.0 * g.decision_on_time / nullif(g.decision_on_time + g.decision_late, 0) as numeric), 1)
+            as pc_decsion_4weeks
     from grouped g
     cross join la
 )

@@ -1,11 +1,13 @@
--- foi.census_plans (helper, dropped after the build: it is person-level): every EHC plan active on the
--- January census day (third Thursday of January, as SEN2 counts) of each year up to the as-at date,
--- with its primary need recorded by that day, the person's date of birth, and the setting attended
--- that day (the lowest-ranked placement open on the day).
+-- foi.census_plans (helper, dropped after the build: it is person-level): every EHC plan held on the
+-- January census day of each year up to the as-at date - staging.census_plans, the one definition of
+-- "active on census day" the SEN2 return and the DfE measures use (a plan transferred in counts from its
+-- transfer-in date; the days are the DfE's survey days, staging.census_days) - with its primary need
+-- recorded by that day, the person's date of birth, and the setting attended that day: the rank-1
+-- placement open that day (started on or before it, not left on or before it; the latest started).
 with
 
 plans as (
-    select plan_id, person_id, start_date, cease_date from core.plan
+    select census_year, census_date, plan_id, person_id from staging.census_plans
 ),
 
 needs as (
@@ -13,32 +15,11 @@ needs as (
 ),
 
 placements as (
-    select plan_id, urn, ukprn, setting_code, placement_rank, entry_date, leaving_date from core.placement
+    select placement_id, plan_id, urn, ukprn, setting_code, placement_rank, entry_date, leaving_date from core.placement
 ),
 
 people as (
     select person_id, dob from core.person
-),
-
-january_days as (
-    select
-        cast(g.y as integer) as census_year,
-        make_date(cast(g.y as integer), 1, 15 + cast(d.k as integer)) as census_date
-    from generate_series(2015, 2100) as g(y)
-    cross join generate_series(0, 6) as d(k)
-),
-
-census as (
-    select census_year, census_date
-    from january_days
-    where extract(dow from census_date) = 4  -- Thursday: the 15th-21st holds the third one
-      and census_date <= :as_at
-),
-
-active as (
-    select c.census_year, c.census_date, p.plan_id, p.person_id
-    from census c
-    join plans p on p.start_date <= c.census_date and (p.cease_date is null or p.cease_date > c.census_date)
 ),
 
 need_at as (
@@ -47,7 +28,7 @@ need_at as (
         a.plan_id,
         n.need_code,
         row_number() over (partition by a.census_year, a.plan_id order by n.recorded_date desc nulls last) as rn
-    from active a
+    from plans a
     join needs n on n.plan_id = a.plan_id and (n.recorded_date is null or n.recorded_date <= a.census_date)
 ),
 
@@ -59,11 +40,12 @@ placed as (
         pl.ukprn,
         pl.setting_code,
         row_number() over (partition by a.census_year, a.plan_id
-                           order by pl.placement_rank, pl.entry_date desc nulls last) as rn
-    from active a
+                           order by pl.entry_date desc nulls last, pl.placement_id desc) as rn
+    from plans a
     join placements pl on pl.plan_id = a.plan_id
+        and pl.placement_rank = 1
         and (pl.entry_date is null or pl.entry_date <= a.census_date)
-        and (pl.leaving_date is null or pl.leaving_date >= a.census_date)
+        and (pl.leaving_date is null or pl.leaving_date > a.census_date)
 ),
 
 final as (
@@ -78,7 +60,7 @@ final as (
         s.urn,
         s.ukprn,
         s.setting_code
-    from active a
+    from plans a
     left join need_at n on n.census_year = a.census_year and n.plan_id = a.plan_id and n.rn = 1
     left join placed s on s.census_year = a.census_year and s.plan_id = a.plan_id and s.rn = 1
     left join people pe on pe.person_id = a.person_id

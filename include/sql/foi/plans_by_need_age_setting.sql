@@ -1,4 +1,4 @@
--- foi.plans_by_need_age_setting: EHC plans active on the January census day (third Thursday of January)
+-- foi.plans_by_need_age_setting: EHC plans held on the January census day (the DfE's survey day)
 -- of each academic year by primary need, age band (age on 31 August before the census) and type of
 -- setting (rank-1 placement; foi.census_plans), with every margin of the three-way table as 'Total' rows.
 with

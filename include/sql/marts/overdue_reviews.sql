@@ -1,10 +1,15 @@
--- marts.overdue_reviews: plans active on the as-at date whose annual review is overdue: no review
--- meeting within 12 months of the last one (or of the plan's start, for a plan never reviewed).
+-- marts.overdue_reviews: plans the LA holds on the as-at date whose annual review is overdue: no review
+-- meeting within 12 months of the last one (or of the plan's start, for a plan never reviewed; Children
+-- and Families Act 2014 s44(1)). A plan transferred in from another LA and not reviewed since is due by
+-- the later of 12 months from it being made or last reviewed and 3 months from the transfer (SEND
+-- Regulations 2014 reg 15(5)): a plan transferred in 2 months ago is never overdue. Held = started, held
+-- by this LA (from its transfer-in date) and not ceased by the as-at date, as on the census day.
 with
 
 plans as (
     select * from core.plan
-    where start_date <= :as_at and (cease_date is null or cease_date > :as_at)
+    where start_date <= :as_at and coalesce(transfer_in_date, start_date) <= :as_at
+      and (cease_date is null or cease_date > :as_at)
 ),
 
 persons as (
@@ -47,8 +52,20 @@ due as (
         p.plan_id,
         p.person_id,
         p.start_date as plan_start_date,
+        p.transfer_in_date,
         l.last_review_date,
-        cast(coalesce(l.last_review_date, p.start_date) + interval '12 months' as date) as review_due_by
+        case
+            when p.transfer_in_date is not null and (l.last_review_date is null or l.last_review_date < p.transfer_in_date)
+                then greatest(cast(coalesce(l.last_review_date, p.start_date) + interval '12 months' as date),
+                              cast(p.transfer_in_date + interval '3 months' as date))
+            else cast(coalesce(l.last_review_date, p.start_date) + interval '12 months' as date)
+        end as review_due_by,
+        case
+            when p.transfer_in_date is not null and (l.last_review_date is null or l.last_review_date < p.transfer_in_date)
+                then 'transfer_in'
+            when l.last_review_date is not null then 'last_review'
+            else 'plan_start'
+        end as due_rule
     from plans p
     left join last_reviews l on l.plan_id = p.plan_id
 ),
@@ -59,7 +76,9 @@ final as (
         c.officer_key,
         s.school_urn,
         d.plan_start_date,
+        d.transfer_in_date,
         d.last_review_date,
+        d.due_rule,
         d.review_due_by,
         :as_at - d.review_due_by as days_overdue,
         :as_at as as_at

@@ -69,7 +69,9 @@ def build_marts(run: Run) -> dict:
                                      f"DEFAULT '{run.settings.checked_la_code}'")
                 built[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
             from send_pipeline.nightly.dictionary import load_dictionary_table
+            from send_pipeline.sen2 import published
 
+            built[published.TABLE] = published.build(wh, conn, run.settings.checked_la_code)  # beside ref.dfe_*
             load_dictionary_table(wh, conn)
     finally:
         wh.dispose()

@@ -338,8 +338,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("plans_trend", "EHC plans: five-year trend", "Growth", "line", "time_period", ("plans",),
             "EHC plans (January census)", BOTH,
             read_plans, series="comparator", keys=("time_period", "comparator"), counts=("plans",),
-            note="The LA's own count is every plan active on the January census day (third Thursday), as the SEN2 "
-                 "return counts; the DfE's figure is the published SEN2 count, a year behind. SEN Support is not in "
+            note="The LA's own count is every plan it holds on the January census day (a plan transferred in counts "
+                 "from its transfer-in date), as the SEN2 return counts; the DfE's figure is the published SEN2 count, a year behind. SEN Support is not in "
                  "this pipeline's sources (the DfE's 'Special educational needs in England' release is not loaded), "
                  "so the chart shows EHC plans only. The region and England are in the table.",
             extra={"only": ("This LA", "This LA (own records)"), "pivot_table": True,

@@ -5,7 +5,9 @@ steps as separate tasks (`plan_run`, `write_return`, `validate_return`, `write_r
 the output folder: `SEND_OUTPUT_DIR/sen2/<year>/`:
   SEN2_<LA>_<year>.xml  the return (0600)
   validation.csv / validation.html  findings by rule, people named by CMS id (0600)
-  summary.csv  counts per module, DfE headline figures beside last year's, reconciliation (0600)
+  summary.csv  counts per module, DfE headline figures beside last year's published ones and the warehouse's
+               (marts.dfe_measures), reconciliation (0600)
+  dfe_measures.csv  every measure of the DfE's tables the file yields, with every breakdown (0600)
   .work/  hand-over between tasks: the tables the file was written from (with the CMS ids the report
           names records by), findings, figures (0700 folder, 0600 files)
 Validation checks the file itself against the year's XSD (in a child process, beside the rules), runs the
@@ -88,13 +90,14 @@ class Paths:
     validation_csv: Path
     validation_html: Path
     summary_csv: Path
+    dfe_measures_csv: Path
     work: Path
 
 
 def paths(output_dir: Path, job: dict) -> Paths:
     folder = Path(output_dir) / "sen2" / str(job["year"])
     return Paths(folder, folder / f"SEN2_{job['la_code']}_{job['year']}.xml", folder / "validation.csv",
-                 folder / "validation.html", folder / "summary.csv", folder / ".work")
+                 folder / "validation.html", folder / "summary.csv", folder / "dfe_measures.csv", folder / ".work")
 
 
 def _target(target, out_dir: Path | str | None) -> tuple[str, Path, str]:
@@ -202,6 +205,7 @@ def validate_return(target, job: dict, out_dir: Path | str | None = None, now: d
             expected = session.read("reconcile", {"census": per.census, "period_start": per.start, "period_end": per.end})
             previous = _previous(session, job)
             quarantined = _quarantined(session)
+            warehouse_measures = _warehouse_measures(session, job)
     finally:
         wh.dispose()
 
@@ -228,11 +232,14 @@ def validate_return(target, job: dict, out_dir: Path | str | None = None, now: d
 
     found = pd.concat([found, _xsd_findings(xsd_errors, tables), mismatches], ignore_index=True)
     located = report.locate(found, tables)
-    rows = figures.compute(parsed.tables, per, schools)
-    summary = pd.concat([pd.DataFrame(figures.module_counts(parsed.tables)),
-                         figures.with_previous(rows, previous, per, job["la_code"]), recon], ignore_index=True)
+    measures = figures.compute(parsed.tables, per, schools)
+    headline = figures.with_previous(measures, previous, per, job["la_code"])
+    if warehouse_measures is not None:
+        headline = _beside_warehouse(headline, warehouse_measures)
+    summary = pd.concat([pd.DataFrame(figures.module_counts(parsed.tables)), headline, recon], ignore_index=True)
     owner_only_dir(p.work)
     write_owner_only(p.work / "findings.json", located.to_json(orient="records"))
+    write_owner_only(p.work / "dfe_measures.json", measures.to_json(orient="records"))
     write_owner_only(p.work / "summary.json", summary.to_json(orient="records"))
     errors, queries = _counts(located)
     seconds = round(time.perf_counter() - started, 2)
@@ -349,10 +356,28 @@ def _differences(got: pd.DataFrame, mine: pd.DataFrame) -> int:
 
 def _previous(session: data.Session, job: dict) -> dict[str, dict | None]:
     prev = figures.time_periods(job["year"] - 1)
-    academic = {"dfe_caseload", "dfe_sen_needs_all_plans"}
     existing = session.tables_in("ref")
-    return {t: session.ref_row(t, job["la_code"], prev["academic"] if t in academic else prev["calendar"], existing)
-            for t in figures.ALL_TOPIC}
+    return {t: session.ref_row(f"dfe_{t}", job["la_code"], prev["academic"] if t in figures.ACADEMIC else prev["calendar"],
+                               existing)
+            for t in figures.TABLES}
+
+
+def _warehouse_measures(session: data.Session, job: dict) -> pd.DataFrame | None:
+    """The same measures as the warehouse computes them (marts.dfe_measures) for this return's periods, when
+    the marts have been built past its census day: shown beside the file's headline figures."""
+    if "dfe_measures" not in session.tables_in("marts"):
+        return None
+    tp = figures.time_periods(job["year"])
+    return session.query("SELECT dfe_table, time_period, breakdown_topic, breakdown, measure, value FROM marts.dfe_measures "
+                         "WHERE time_period IN (:calendar, :academic) AND breakdown_topic = breakdown",
+                         {"calendar": int(tp["calendar"]), "academic": int(tp["academic"])})
+
+
+def _beside_warehouse(headline: pd.DataFrame, warehouse: pd.DataFrame) -> pd.DataFrame:
+    keys = ["dfe_table", "time_period", "measure"]
+    mine = warehouse.assign(time_period=pd.to_numeric(warehouse["time_period"]).astype(int).astype(str))[keys + ["value"]]
+    out = headline.merge(mine.rename(columns={"value": "warehouse_value"}), on=keys, how="left")
+    return out
 
 
 def _number(v) -> str:
@@ -407,10 +432,13 @@ def write_report(target, job: dict, out_dir: Path | str | None = None) -> dict:
     cols = ["section", "dfe_table", "time_period", "geographic_level", "old_la_code", "breakdown_topic", "breakdown",
             "measure", "value", "previous_time_period", "previous_value", "warehouse_value", "how"]
     write_owner_only(p.summary_csv, summary.reindex(columns=cols).to_csv(index=False))
+    measures = pd.read_json(p.work / "dfe_measures.json", orient="records", dtype=False, precise_float=True)
+    measures["value"] = measures["value"].map(_number)
+    write_owner_only(p.dfe_measures_csv, measures.to_csv(index=False))
     log.info("SEN2 %s: %s (%s)", job["year"], status, p.validation_html)
     return {"ready_to_submit": ready, "errors": errors, "queries": queries, "status": status,
             "xml": str(p.xml), "validation_csv": str(p.validation_csv), "validation_html": str(p.validation_html),
-            "summary_csv": str(p.summary_csv)}
+            "summary_csv": str(p.summary_csv), "dfe_measures_csv": str(p.dfe_measures_csv)}
 
 
 # ------------------------------------------------------------------------------------------ all

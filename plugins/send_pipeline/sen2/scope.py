@@ -24,8 +24,9 @@ Choices where the spec is UNVERIFIED (each marked in the code below):
 - an assessment still open whose draft plan was issued on or before C is reported `Y` without a date
   (the draft is issued once the LA has decided to issue);
 - review items come from the review tracker: the latest review meeting on or before C since the plan
-  started (any review type); PhaseTransferDueDate is the statutory deadline (15 February, or 31 March for
-  a Year 11 → post-16 transfer) of a phase-transfer review held in the current academic year.
+  started (any review type); PhaseTransferDueDate is the statutory deadline (SEND Regulations 2014 reg 18,
+  `phase_transfer_deadline`, the same rule as marts.annual_reviews) of the latest phase-transfer review
+  held on or before C whose deadline falls in the current academic year or later.
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ DATE_COLS = {
     "assessment": ["outcome_date", "draft_plan_date"],
     "plan": ["start_date", "transfer_in_date", "cease_date"], "placement": ["entry_date", "leaving_date"],
     "need": ["recorded_date"],
-    "review": ["due_date", "meeting_date", "decision_date", "draft_amended_date", "final_amended_date"],
+    "review": ["due_date", "meeting_date", "decision_date", "draft_amended_date", "final_amended_date",
+               "next_placement_date"],
 }
 INT_COLS = {
     "person": ["person_id"], "request": ["request_id", "person_id", "request_source", "rya", "mediation", "tribunal"],
@@ -182,7 +184,8 @@ def select(core: dict[str, pd.DataFrame], period: Period) -> Scope:
     acode = pd.Series("A", index=req.index, dtype=object)
     # UNVERIFIED: an open assessment whose draft plan went out on or before C has a decision to issue
     acode[(out != "N") & draft.notna() & (draft <= C)] = "Y"
-    acode[out == "W"] = "W"
+    # a withdrawal is never a decision; one dated after C has not happened yet
+    acode[(out == "W") & (odate.isna() | done)] = "W"
     # Y without a date = decided to issue, not issued yet; N without a date stays N (ASM01 asks for it)
     known = out.isin(["Y", "N"]) & (done | odate.isna())
     acode[known] = out[known]
@@ -385,6 +388,43 @@ def _need_table(active: pd.DataFrame, need: pd.DataFrame) -> pd.DataFrame:
     }) if len(n) else _empty("sen_need")
 
 
+def phase_transfer_deadline(meeting: pd.Series, dob: pd.Series, school_type: pd.Series,
+                            next_placement: pd.Series) -> pd.Series:
+    """The date by which a phase-transfer review must have reviewed and amended the plan (SEND Regulations
+    2014 reg 18), as marts.annual_reviews computes it (include/sql/marts/annual_reviews.sql):
+    - at a post-16 institution (the school's GIAS type maps to a DfE FE column): at least 5 months before
+      the move to another one (reg 18(2)) - the person's next placement start, else 1 September;
+    - else by the age on 31 August of the review's academic year, the next standard transfer (reception
+      at 4, juniors at 7, secondary at 11, post-16 at 16): 31 March of the calendar year of a transfer from
+      secondary school (a sixth form included) to post-16, 15 February of that year for any other (reg 18(1)).
+    NaT when the date of birth is missing."""
+    from .figures import setting_columns, setting_map
+
+    fe = {r["dfe_column"] for r in setting_columns() if r["group_column"] == "fe_total"}
+    post_16_types = {value for (kind, value), col in setting_map().items() if kind == "gias_type" and col in fe}
+    meeting, dob = pd.to_datetime(meeting), pd.to_datetime(dob)
+    ay = meeting.dt.year - (meeting.dt.month < 9).astype(int)
+    age = ay - dob.dt.year - (dob.dt.month >= 9).astype(int)
+    post_16 = school_type.astype(object).isin(post_16_types)
+    out = []
+    for year, a, p16, nxt in zip(ay, age, post_16, pd.to_datetime(next_placement)):
+        if pd.isna(year):
+            out.append(pd.NaT)
+        elif p16:
+            transfer = nxt if pd.notna(nxt) else pd.Timestamp(int(year) + 1, 9, 1)
+            out.append(transfer - pd.DateOffset(months=5))
+        elif pd.isna(a):
+            out.append(pd.NaT)
+        elif a >= 16:
+            out.append(pd.Timestamp(int(year) + 1, 3, 31))
+        elif a >= 11:
+            out.append(pd.Timestamp(int(year + 16 - a), 3, 31))
+        else:
+            point = 4 if a < 4 else 7 if a < 7 else 11
+            out.append(pd.Timestamp(int(year + point - a), 2, 15))
+    return pd.Series(pd.to_datetime(out), index=meeting.index, dtype="datetime64[ns]")
+
+
 def _active_plans_table(active: pd.DataFrame, person: pd.DataFrame, review: pd.DataFrame, P0, C) -> pd.DataFrame:
     a = active[["person_seq", "request_seq", "plan_id", "person_id", "local_start", "transferred_from_la",
                 "transfer_in_date"]].copy()
@@ -394,9 +434,14 @@ def _active_plans_table(active: pd.DataFrame, person: pd.DataFrame, review: pd.D
     rv = rv[rv["meeting_date"] >= rv["local_start"]]
     latest = rv.sort_values(["request_seq", "meeting_date", "decision_date"], na_position="first") \
         .drop_duplicates("request_seq", keep="last").set_index("request_seq")
-    # UNVERIFIED: a phase-transfer review of the current academic year (from 1 September before C)
+    # UNVERIFIED: the latest phase-transfer review whose deadline is in the current academic year or later
+    # (a Year 5 summer review, held the academic year before, is for the transfer of the year after)
     ay_start = pd.Timestamp(C.year - 1 if C.month < 9 else C.year, 9, 1)
-    pt = rv[(rv["review_type"].astype(str).str.strip().str.lower() == "phase transfer") & (rv["meeting_date"] >= ay_start)]
+    pt = rv[rv["review_type"].astype(str).str.strip().str.lower() == "phase transfer"].copy()
+    missing = pd.Series(np.nan, index=pt.index, dtype=object)
+    pt["deadline"] = phase_transfer_deadline(pt["meeting_date"], pt["person_id"].map(person.set_index("person_id")["dob"]),
+                                             pt.get("school_type", missing), pt.get("next_placement_date", missing))
+    pt = pt[pt["deadline"] >= ay_start]
     pt = pt.sort_values(["request_seq", "meeting_date"]).drop_duplicates("request_seq", keep="last").set_index("request_seq")
 
     seqs = a["request_seq"].to_numpy()
@@ -406,10 +451,7 @@ def _active_plans_table(active: pd.DataFrame, person: pd.DataFrame, review: pd.D
     outcome = lt["outcome"].astype(object).map(
         lambda v: REVIEW_OUTCOME.get(v.strip().lower()) if isinstance(v, str) else None).to_numpy()
     draft_ok = (lt["draft_amended_date"].notna() & (lt["draft_amended_date"] <= C)).to_numpy()
-    # age on 31 August at the start of the academic year: 15 = Year 11 → post-16 (31 March), else 15 February
-    dob = pd.to_datetime(person.set_index("person_id")["dob"].reindex(a["person_id"]).reset_index(drop=True))
-    age = ay_start.year - dob.dt.year - (dob.dt.month > 8).astype(int)
-    deadline = np.where((age == 15).to_numpy(), f"{ay_start.year + 1}-03-31", f"{ay_start.year + 1}-02-15")
+    deadline = fmt_date(ptr["deadline"]).to_numpy() if "deadline" in ptr else np.full(len(ptr), None)
     has_pt = ptr["meeting_date"].notna().to_numpy()
     final_ok = has_pt & (ptr["final_amended_date"].notna() & (ptr["final_amended_date"] <= C)).to_numpy()
     tin = a["transfer_in_date"]
