@@ -38,6 +38,11 @@ def settings(la_code: str | None = None) -> Settings:
     return Settings.resolve(conn=conn, var=var, la_code=la_code)
 
 
+def variables():
+    """The Airflow Variable lookup (for settings the package reads by name, e.g. the forecast's)."""
+    return _lookups()[1]
+
+
 def _channel_url(conn_id: str) -> str | None:
     """An alert channel's URL from an Airflow connection made in the UI (see alerts.connection_url)."""
     from airflow.sdk import Connection

@@ -39,6 +39,14 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+def lookup(name: str, var: Lookup | None = None) -> str | None:
+    """One setting by name: the environment first, then the Airflow Variable (`var`); blank = unset."""
+    value = os.environ.get(name)
+    if value is None and var is not None:
+        value = var(name)
+    return value or None
+
+
 @dataclass(frozen=True)
 class Settings:
     cms_url: str
@@ -88,10 +96,7 @@ class Settings:
         """
 
         def setting(name: str) -> str | None:
-            value = os.environ.get(name)
-            if value is None and var is not None:
-                value = var(name)
-            return value or None
+            return lookup(name, var)
 
         def connection(conn_id: str) -> str | None:
             value = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
