@@ -30,9 +30,10 @@ from datetime import timedelta
 
 import pendulum
 from send_pipeline.callbacks import on_failure  # alerts by email/webhook
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
 WAREHOUSE_POOL = "send_warehouse"  # reads the warehouse (an embedded DuckDB takes one process at a time)
+PACK = Asset(name="send_performance_pack", uri="file://send/output/packs")  # send_forecast runs after it
 
 
 @dag(
@@ -50,7 +51,7 @@ WAREHOUSE_POOL = "send_warehouse"  # reads the warehouse (an embedded DuckDB tak
     },
 )
 def send_performance_pack():
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, outlets=[PACK])
     def build_pack(**context):
         from airflow.sdk import Variable
         from send_pipeline import runtime
