@@ -59,10 +59,21 @@ def write(wh: Warehouse, frames: dict[str, pd.DataFrame], scenario: str) -> dict
     with wh.transaction() as conn:
         ensure(wh, conn)
         for table, cols in COLUMNS.items():
-            frame = frames[table].reindex(columns=list(cols))
+            frame = _typed(frames[table].reindex(columns=list(cols)), cols)
             conn.exec_driver_sql(f"DELETE FROM {ident(table)} WHERE scenario = '{_safe(scenario)}'")
             written[table] = wh.insert_frame(conn, table, frame)
     return written
+
+
+def _typed(frame: pd.DataFrame, cols: dict[str, str]) -> pd.DataFrame:
+    """Whole-number columns as nullable integers (PostgreSQL's COPY refuses '1251.0' for an INTEGER)."""
+    out = frame.copy()
+    for name, sql_type in cols.items():
+        if sql_type == "INTEGER":
+            out[name] = pd.to_numeric(out[name], errors="raise").round().astype("Int64")
+        elif sql_type == "DOUBLE PRECISION":
+            out[name] = pd.to_numeric(out[name], errors="raise").astype(float)
+    return out
 
 
 def _safe(scenario: str) -> str:
