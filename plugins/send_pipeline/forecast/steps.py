@@ -72,7 +72,7 @@ def plans_frame(hist: M.History, central, joins, runs, run_joins, base_year: int
         jlow, jhigh = (b.reshape(len(central), -1) for b in _bounds(_grouped(run_joins, keys), a.interval))
         for k in range(len(central)):
             for i, lab in enumerate(labels):
-                if breakdown == "cell" and mean[k, i] < 0.05 and high[k, i] == 0:
+                if breakdown == "cell" and not mean[k, i] and not high[k, i]:  # a state no child can reach
                     continue
                 rows.append({**lab, "census_year": base_year + k + 1, "years_ahead": k + 1, "kind": "projected",
                              "breakdown": breakdown, "plans": mean[k, i], "plans_lower": low[k, i],
