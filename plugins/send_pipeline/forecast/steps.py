@@ -158,20 +158,28 @@ def cost_frame(hist: M.History, central, runs, base_year: int, spend: pd.DataFra
 
 def forecast(inputs: history.Inputs, a: Assumptions) -> dict:
     """Everything the marts hold, from the warehouse's inputs and the assumptions (no I/O)."""
+    clock = time.perf_counter()
     full = M.history_from(inputs.census)
     hist = M.settled(full, a.first_year)
     fitted = M.fit(hist, a.rate_years, a.growth)
     central, joins = M.expected(fitted, a.years, a.new_plans_to_mainstream)
     runs, run_joins = M.simulate(fitted, a.years, a.simulations, a.seed, a.new_plans_to_mainstream)
+    seconds = {"model": time.perf_counter() - clock}
+    clock = time.perf_counter()
     errors, summary = backtest.run(hist, a.rate_years, a.growth)
+    seconds["backtest"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     base = hist.years[-1]
-    return {
+    result = {
         "history": hist, "fitted": fitted, "base_year": base, "errors": errors,
         "marts.forecast_plans": plans_frame(hist, central, joins, runs, run_joins, base, a),
         "marts.forecast_places": places_frame(hist, central, runs, base, inputs.places, a),
         "marts.forecast_cost": cost_frame(hist, central, runs, base, inputs.spend, a),
         "marts.forecast_backtest": summary,
     }
+    seconds["summarise"] = time.perf_counter() - clock
+    result["seconds"] = seconds
+    return result
 
 
 def run_forecast(params: dict | None, var, run: Run) -> dict:
@@ -187,7 +195,9 @@ def run_forecast(params: dict | None, var, run: Run) -> dict:
     wh = run.warehouse()
     try:
         marts.ensure(wh)
+        clock = time.perf_counter()
         inputs = history.read(wh, run)
+        read_seconds = time.perf_counter() - clock
         if inputs.census.empty:
             raise ValueError("no EHC plan is active on any January census day in the warehouse: nothing to forecast "
                              "(has send_nightly loaded the CMS?)")
@@ -199,7 +209,9 @@ def run_forecast(params: dict | None, var, run: Run) -> dict:
             if "base_year" in marts.COLUMNS[table]:
                 frame["base_year"] = result["base_year"]
             frames[table] = frame
+        clock = time.perf_counter()
         written = marts.write(wh, frames, assumptions.scenario)
+        seconds = {"read": read_seconds, **result["seconds"], "write": time.perf_counter() - clock}
     finally:
         wh.dispose()
     plans = frames["marts.forecast_plans"]
@@ -209,7 +221,8 @@ def run_forecast(params: dict | None, var, run: Run) -> dict:
         "fitted_from": result["history"].years[0], "children_without_dob": result["history"].unaged,
         "plans": {int(r.census_year): [round(r.plans_lower), round(r.plans), round(r.plans_upper)] for r in totals.itertuples()},
         "backtest": backtest.verdict(result["marts.forecast_backtest"]),
-        "rows": written, "seconds": round(time.perf_counter() - started, 2),
+        "rows": written, "stages": {k: round(v, 2) for k, v in seconds.items()},
+        "seconds": round(time.perf_counter() - started, 2),
     }
     log.info("forecast (%s) from census %s: %s in %.1f s", assumptions.scenario, result["base_year"], summary["plans"],
              summary["seconds"])
