@@ -14,9 +14,14 @@ from ..warehouse import Warehouse
 SQL = SQL_DIR / "forecast"
 
 
+CENSUS_PLANS = SQL_DIR / "foi" / "census_plans.sql"  # the census-day plans, one definition (FOI, pack, forecast)
+
+
 def query(wh: Warehouse, run: Run, name: str) -> pd.DataFrame:
-    """One forecast query with the run's parameters bound (values the code controls, never data)."""
+    """One forecast query with the run's parameters bound (values the code controls, never data). The
+    import `foi.census_plans` (a helper the FOI build drops) is its own SQL file, inlined as a subquery."""
     sql = render_model(SQL / f"{name}.sql", run)
+    sql = sql.replace("foi.census_plans", f"({render_model(CENSUS_PLANS, run)}) as census_day")
     sql = re.sub(r":la_code\b", f"'{run.settings.checked_la_code}'", sql)
     if wh.dialect == "postgresql":  # psycopg reads % as a placeholder
         sql = sql.replace("%", "%%")
