@@ -11,7 +11,8 @@ CSV under `tables/<audience>/`, and the readings as JSON (owner-only files). Thi
 chart with a one-line reading computed from its table: plans, requests vs plans, 20-week timeliness
 (by year beside region and England, and by month), annual reviews, late schools, overdue reviews by
 co-ordinator, placement mix against the region's LAs, spend, cost per pupil, top-up gaps, special school
-places, data quality. `audience`: `internal` (full figures), `public` (FOI disclosure control: counts 1-4
+places, the sufficiency forecast (plans, special school demand against places: fan charts from the latest
+`send_forecast` run, which follows this DAG on its asset), data quality. `audience`: `internal` (full figures), `public` (FOI disclosure control: counts 1-4
 as `c`, left as gaps in the charts; `SEND_FOI_THRESHOLD`) or `both`. The pack is as at the marts' date
 (the last successful `send_nightly`); `<yyyy-mm>` is that date's month.
 
@@ -43,7 +44,7 @@ from send_pipeline.orchestration import conventions  # the pool, assets, default
     **conventions.dag_args(__doc__, "performance", "publication"),
 )
 def send_performance_pack():
-    @task(pool=conventions.WAREHOUSE_POOL)  # reads the warehouse (an embedded DuckDB takes one process at a time)
+    @task(pool=conventions.WAREHOUSE_POOL, outlets=[conventions.PACK])  # reads the warehouse (an embedded DuckDB takes one process at a time)
     def build_pack(**context):
         from send_pipeline.pack.build import build_packs
 

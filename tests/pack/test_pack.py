@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from send_pipeline.nightly import steps as pipeline
+from send_pipeline.forecast.steps import run_forecast
 from send_pipeline.pack import sections as S
 from send_pipeline.pack.build import build_packs, query
 from send_pipeline.kernel.settings import Settings
@@ -30,6 +31,7 @@ def packed(small_la, tmp_path_factory):
         mp.delenv("SEND_FOI_THRESHOLD", raising=False)
         run = pipeline.Run(Settings.resolve(), "night_pack", AS_AT)
         pipeline.run_nightly(run)
+        run_forecast(None, None, run)  # send_forecast ran after last month's pack: its marts are there
         result = build_packs("both", None, None, run)
         yield {"work": work, "run": run, "result": result, "folder": work / "output" / "packs" / "2026-02"}
 
@@ -150,6 +152,35 @@ def test_readings_match_the_numbers_they_describe(packed):
     assert len(hidden) > 0  # the small LA has suppressed months
     for month in hidden:
         assert S.month_name(int(month)) in reading
+
+
+def test_forecast_readings_match_the_marts(packed):
+    """The two forecast sections read the baseline forecast's own numbers (marts.forecast_plans/places)."""
+    readings = packed["result"]["internal"]["readings"]
+    wh = Warehouse(packed["run"].settings.warehouse_url)
+    try:
+        plans = wh.frame("SELECT census_year, kind, plans, plans_lower, plans_upper, new_plans FROM marts.forecast_plans "
+                         "WHERE scenario = 'baseline' AND breakdown = 'total' ORDER BY census_year")
+        places = wh.frame("SELECT census_year, kind, special_plans, special_plans_lower, special_plans_upper, places, "
+                          "p_demand_exceeds_places FROM marts.forecast_places WHERE scenario = 'baseline' "
+                          "ORDER BY census_year")
+    finally:
+        wh.dispose()
+    end, base = plans.iloc[-1], plans[plans.kind == "recorded"].iloc[-1]
+    assert (int(end.census_year), int(base.census_year)) == (2031, 2026)
+    assert readings["forecast_plans"].startswith(
+        f"The forecast projects {round(end.plans):,} EHC plans in January 2031 (interval {round(end.plans_lower):,} to "
+        f"{round(end.plans_upper):,}), from {int(base.plans):,} recorded in January 2026"), readings["forecast_plans"]
+    # the recorded January 2026 total is every plan active on the census day, as the plans section counts it
+    assert f"{int(base.plans):,} EHC plans on the January 2026 census day" in readings["plans_trend"]
+    last = places.iloc[-1]
+    gap = round(last.special_plans) - int(last.places)
+    assert readings["forecast_places"].startswith(
+        f"{round(last.special_plans):,} children are projected in state special schools in January 2031 (interval "
+        f"{round(last.special_plans_lower):,} to {round(last.special_plans_upper):,}) against {int(last.places):,} places"
+        f" in the area's special schools: {abs(gap):,} {'more children than places' if gap > 0 else 'places to spare'}"), \
+        readings["forecast_places"]
+    assert f"{S.fmt_pct(round(100 * last.p_demand_exceeds_places))} of the simulated runs" in readings["forecast_places"]
 
 
 def test_public_pack_shows_no_count_below_the_threshold(packed):
@@ -297,6 +328,7 @@ def test_the_pack_sql_runs_on_postgresql(packed, small_la, pg_database, tmp_path
     from send_pipeline.foi.build import build_foi
 
     build_foi(run)
+    run_forecast(None, None, run)
     pg, duck = Warehouse(run.settings.warehouse_url), Warehouse(packed["run"].settings.warehouse_url)
 
     def canonical(frame: pd.DataFrame) -> list[tuple]:

@@ -23,6 +23,7 @@ START = pendulum.datetime(2025, 1, 1, tz=TIMEZONE)
 
 MARTS = Asset(name="send_marts", uri="file://send/warehouse/marts")  # send_nightly rebuilt the marts
 FOI_FILES = Asset(name="send_foi_tables", uri="file://send/output/foi")
+PACK = Asset(name="send_performance_pack", uri="file://send/output/packs")  # send_forecast runs after it
 
 
 def core_asset(source: str) -> Asset:

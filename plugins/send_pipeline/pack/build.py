@@ -173,6 +173,8 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
             ax.set_xticks(centres, [textwrap.fill(lbl, 16 if len(wide) <= 6 else 12) for lbl in labels], fontsize=7)
         else:
             ax.set_xticks(centres, [lbl[:28] for lbl in labels], rotation=30, ha="right")
+    elif section.chart == "fan":
+        _fan(ax, data, section)
     elif section.chart == "hbar":
         values = wide[section.y[0]].to_numpy()[::-1]
         ax.barh(range(len(wide)), values, color=PALETTE[0], label=_pretty(section.y[0]))
@@ -196,9 +198,13 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
         value_axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: S.fmt_money(v, short=True)))
     else:
         value_axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    if section.chart == "line" and not section.percent_axis and wide.notna().to_numpy().any():
+    if section.chart in ("line", "fan") and not section.percent_axis and wide.notna().to_numpy().any():
         ax.set_ylim(bottom=0)  # counts from zero: growth drawn to scale
-    if not wide.notna().to_numpy().any():  # nothing publishable (public version of a small LA)
+    if section.chart == "fan" and data.empty:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "No forecast yet: send_forecast has not run.", transform=ax.transAxes, ha="center",
+                va="center", fontsize=8, color="#444444")
+    elif not wide.notna().to_numpy().any():  # nothing publishable (public version of a small LA)
         ax.set_yticks([]) if not horizontal else ax.set_xticks([])
         ax.text(0.5, 0.5, "Every figure here is suppressed in this version (too few to publish): see the table.",
                 transform=ax.transAxes, ha="center", va="center", fontsize=8, color="#444444")
@@ -222,6 +228,29 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
                   svg, count=1)
 
 
+def _fan(ax, data: pd.DataFrame, section: S.Section) -> None:
+    """A fan chart: recorded years as a line, the projection dashed from the last recorded year with its
+    interval as a band, and (`marker`) a capacity line."""
+    import numpy as np
+
+    y = data[section.y[0]].to_numpy(dtype=float)
+    low, high = (data[c].map(S.num).astype(float).to_numpy() for c in section.extra["band"])
+    recorded = (data["kind"].astype(str) == "recorded").to_numpy()
+    xs = np.arange(len(data))
+    ax.plot(xs[recorded], y[recorded], marker="o", markersize=3, color=PALETTE[0], label="Recorded")
+    joined = np.r_[xs[recorded][-1:], xs[~recorded]]  # the projection starts from the last recorded year
+    band_low, band_high = low.copy(), high.copy()
+    band_low[recorded], band_high[recorded] = y[recorded], y[recorded]
+    ax.fill_between(joined, band_low[joined], band_high[joined], color=PALETTE[5], alpha=0.3, linewidth=0,
+                    label="Interval")
+    ax.plot(joined, y[joined], linestyle="--", marker="o", markersize=3, color=PALETTE[0], label="Projected")
+    marker = section.extra.get("marker")
+    if marker:
+        ax.plot(xs, data[marker].to_numpy(dtype=float), color="#000000", linewidth=1.6, drawstyle="steps-mid",
+                label=_pretty(marker))
+    ax.set_xticks(xs, [str(v) for v in data[section.x]])
+
+
 def _pretty(name) -> str:
     text = str(name).replace("pct_", "% ").replace("_", " ").strip().capitalize()
     text = re.sub(r" ex$", ", excl. exceptions", text)
@@ -242,7 +271,7 @@ def _label(column: str | None, value) -> str:
     return str(value)
 
 
-LABELS = {"time_period", "year", "month", "school_urn", "as_at", "officer_key", "financial_year"}
+LABELS = {"time_period", "year", "census_year", "month", "school_urn", "as_at", "officer_key", "financial_year"}
 
 
 def _cell(column: str, value, money: set = frozenset()) -> str:
@@ -387,6 +416,9 @@ def build_pack(audience: str, threshold_value, run: Run, refresh_foi: bool = Tru
     try:
         la = wh.frame("SELECT la_name FROM foi.la_identity")
         la_name = str(la.iloc[0, 0]) if len(la) and la.iloc[0, 0] not in (None, "z", "x") else f"LA {run.settings.la_code}"
+        from ..forecast.marts import ensure as ensure_forecast_marts
+
+        ensure_forecast_marts(wh)  # empty until send_forecast's first run: the sections say so
         for section in S.SECTIONS:
             raw = query(wh, run, section)
             table = protect(section, select_rows(section, raw, audience, threshold), audience, threshold)

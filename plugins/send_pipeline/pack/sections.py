@@ -330,6 +330,59 @@ def read_quality(t: pd.DataFrame) -> str:
             f"quarantined; the highest share was {worst.source} ({fmt_pct(worst.rate)}).")
 
 
+NO_FORECAST = "No forecast yet: send_forecast runs after this pack each month (or run it by hand)."
+
+
+def _recorded_projected(t: pd.DataFrame, col: str) -> tuple[pd.Series | None, pd.DataFrame]:
+    rec = t[t.kind == "recorded"].sort_values("census_year")
+    proj = t[t.kind == "projected"].sort_values("census_year")
+    return (rec.iloc[-1] if len(rec) else None), proj
+
+
+def _interval(row, col: str) -> str:
+    return f"interval {fmt_int(row[col + '_lower'])} to {fmt_int(row[col + '_upper'])}"
+
+
+def read_forecast_plans(t: pd.DataFrame) -> str:
+    last, proj = _recorded_projected(t, "plans")
+    if proj.empty:
+        return NO_FORECAST
+    end, first = proj.iloc[-1], proj.iloc[0]
+    text = (f"The forecast projects {fmt_int(end.plans)} EHC plans in January {int(end.census_year)} "
+            f"({_interval(end, 'plans')})")
+    if last is not None:
+        text += f", from {fmt_int(last.plans)} recorded in January {int(last.census_year)}"
+        change = pct(num(end.plans) - num(last.plans), last.plans) if num(end.plans) is not None and num(last.plans) else None
+        if change is not None:
+            text += f" ({_signed(change)})"
+    return text + (f"; {fmt_int(first.new_plans)} new plans in the year to January {int(first.census_year)} and "
+                   f"{fmt_int(end.new_plans)} in the year to January {int(end.census_year)}.")
+
+
+def read_forecast_places(t: pd.DataFrame) -> str:
+    last, proj = _recorded_projected(t, "special_plans")
+    if proj.empty:
+        return NO_FORECAST
+    end = proj.iloc[-1]
+    places, demand = num(end.places), num(end.special_plans)
+    text = (f"{fmt_int(end.special_plans)} children are projected in state special schools in January "
+            f"{int(end.census_year)} ({_interval(end, 'special_plans')}) against {fmt_int(end.places)} places in the "
+            f"area's special schools")
+    if places is not None and demand is not None:
+        gap = demand - places
+        text += f": {fmt_int(abs(gap))} {'more children than places' if gap > 0 else 'places to spare'}"
+        over = proj[proj.special_plans.map(num) > proj.places.map(num)]
+        if gap > 0 and len(over) and (last is None or (num(last.special_plans) or 0) <= (num(last.places) or 0)):
+            text += f" (demand passes the places in January {int(over.iloc[0].census_year)})"
+    if num(end.pct_runs_above_places) is not None:
+        text += f"; demand exceeds the places in {fmt_pct(num(end.pct_runs_above_places))} of the simulated runs"
+    if last is not None:
+        text += f". In January {int(last.census_year)}: {fmt_int(last.special_plans)} children"
+        if num(last.places) is not None:
+            text += f", {fmt_int(last.places)} places"
+    return text + "."
+
+
 DFE = "Source: DfE, Education, health and care plans (latest release, OGL)."
 WAREHOUSE = "Source: the LA's SEND warehouse (CMS, review tracker, finance ledger), as at the pack date."
 BOTH = "Source: the LA's CMS (census-day count) and DfE, Education, health and care plans (latest release, OGL)."
@@ -414,6 +467,24 @@ SECTIONS: tuple[Section, ...] = (
             rates=(("pct_filled_by_la_pupils", "la_pupils", "places"),), x_label="LA special school",
             note="Bars: the LA's own pupils with EHC plans on each January census day. Black marks: places (GIAS "
                  "capacity, held for the latest year only).", extra={"marker": "places"}),
+    Section("forecast_plans", "Forecast: EHC plans over the next five years", "Sufficiency", "fan", "census_year",
+            ("plans",), "EHC plans (January census)", "Source: the LA's SEND warehouse; send_forecast (transition model, "
+            "docs/forecast.md).", read_forecast_plans, counts=("plans", "plans_lower", "plans_upper", "new_plans"),
+            keys=("census_year",), x_label="January census",
+            note="Projected from the last years' joiners, movers and leavers by need, setting and year group (the "
+                 "latest send_forecast run, baseline scenario). The band is the interval from the simulated runs "
+                 "(SEND_FORECAST_INTERVAL, default the central 90%). The forecast's own backtest is in "
+                 "marts.forecast_backtest.",
+            extra={"band": ("plans_lower", "plans_upper")}),
+    Section("forecast_places", "Forecast: special school demand against places", "Sufficiency", "fan", "census_year",
+            ("special_plans",), "Children in state special schools", "Source: the LA's SEND warehouse, GIAS capacity; "
+            "send_forecast.", read_forecast_places,
+            counts=("special_plans", "special_plans_lower", "special_plans_upper", "places"), keys=("census_year",),
+            x_label="January census",
+            note="Demand: children with EHC plans in state-funded special schools, in the area or out of it. Places: "
+                 "GIAS capacity of the state-funded special schools in the LA's area, held for the latest year and "
+                 "assumed unchanged (a scenario can add places).",
+            extra={"band": ("special_plans_lower", "special_plans_upper"), "marker": "places"}),
     Section("quarantine_rates", "Data quality: rows quarantined by source", "Data quality", "line", "as_at",
             ("pct_quarantined",), "% quarantined", WAREHOUSE, read_quality, series="source",
             rates=(("pct_quarantined", "rows_quarantined", "rows_extracted"),), keys=("as_at", "source"),
