@@ -24,6 +24,7 @@ from .conform import conform
 from .entities import ENTITIES, SOURCES, Entity
 from .quality import Outcome
 from .readers import SourceUnusable
+from .safe_cells import csv_safe
 from .settings import SQL_DIR, Settings
 from .warehouse import Warehouse, split_statements
 
@@ -350,7 +351,7 @@ def _write_quarantine(run: Run, entity: str, raw_rows, quarantine: list[dict]) -
     reasons = pd.DataFrame(quarantine)
     rows = raw_rows(reasons["row"].tolist()).drop(columns=["_source_file", "_source_row", "_parse_error"], errors="ignore")
     table = pd.concat([reasons.drop(columns=["row"]).reset_index(drop=True), rows.reset_index(drop=True)], axis=1)
-    landing.write_owner_only(path, table.to_csv(index=False))
+    landing.write_owner_only(path, csv_safe(table).to_csv(index=False))
 
 
 # --- load -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import landing
+from ..safe_cells import csv_safe
 from ..warehouse import Warehouse, ident
 from . import catalogue as cat_mod
 from .disclosure import SYMBOLS, Protected, audit, protect
@@ -164,7 +165,7 @@ def csv_bytes(frame: pd.DataFrame, table: cat_mod.Table) -> bytes:
     for col in text.columns:
         m = measures.get(col)
         text[col] = [cell_text(v, m) for v in text[col]]
-    return text.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_safe(text).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 # --- writing ----------------------------------------------------------------------------------

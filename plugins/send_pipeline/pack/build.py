@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import landing
+from ..safe_cells import csv_safe
 from ..pipeline import Run, render_model
 from ..settings import SQL_DIR
 from . import sections as S
@@ -409,7 +410,7 @@ def build_pack(audience: str, threshold_value, run: Run, refresh_foi: bool = Tru
     tmp.replace(pdf_path)
     tables = landing.owner_only_dir(landing.owner_only_dir(folder / "tables") / audience)
     for b in built:
-        landing.write_owner_only(tables / f"{b['section'].id}.csv", b["table"].to_csv(index=False))
+        landing.write_owner_only(tables / f"{b['section'].id}.csv", csv_safe(b["table"]).to_csv(index=False))
     readings = {b["section"].id: b["reading"] for b in built}
     landing.write_owner_only(folder / f"{stem}.json", json.dumps(
         {"as_at": run.as_at.isoformat(), "audience": audience, "threshold": threshold, "la": la_name,

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ..landing import owner_only_dir, write_owner_only
+from ..safe_cells import csv_safe
 from ..settings import Settings
 from ..warehouse import Warehouse
 from . import calendar, data, figures, reader, report, rules, scope, structure, writer
@@ -406,7 +407,7 @@ def write_report(target, job: dict, out_dir: Path | str | None = None) -> dict:
     report.write_html(p.validation_html, located, f"SEN2 {job['year']} return, LA {job['la_code']}: validation", status, facts)
     cols = ["section", "dfe_table", "time_period", "geographic_level", "old_la_code", "breakdown_topic", "breakdown",
             "measure", "value", "previous_time_period", "previous_value", "warehouse_value", "how"]
-    write_owner_only(p.summary_csv, summary.reindex(columns=cols).to_csv(index=False))
+    write_owner_only(p.summary_csv, csv_safe(summary.reindex(columns=cols)).to_csv(index=False))
     log.info("SEN2 %s: %s (%s)", job["year"], status, p.validation_html)
     return {"ready_to_submit": ready, "errors": errors, "queries": queries, "status": status,
             "xml": str(p.xml), "validation_csv": str(p.validation_csv), "validation_html": str(p.validation_html),
