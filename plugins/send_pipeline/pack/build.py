@@ -126,7 +126,10 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 8, "font.family": "DejaVu Sans", "svg.fonttype": "none", "svg.hashsalt": section.id,
+    # text.parse_math off: every label is literal (a school named `$\frac{a}$` is drawn as typed, not
+    # parsed as mathtext, which raised and stopped the whole pack)
+    plt.rcParams.update({"text.parse_math": False,
+                         "font.size": 8, "font.family": "DejaVu Sans", "svg.fonttype": "none", "svg.hashsalt": section.id,
                          "axes.spines.top": False, "axes.spines.right": False})
     data = frame.copy()
     for key, label in section.totals.items():  # total rows are for the table, not the chart
