@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import identifiers
-from .conform import PARSERS, PROVENANCE, _norm, _parse_column, check_columns
+from .conform import PARSERS, PROVENANCE, _norm, _parse_column, check_columns, value_free
 from .entities import Entity
 from .quality import Outcome, QualityError, failure_of, load_suite
 
@@ -73,7 +73,7 @@ def conform_table(entity: Entity, raw: pa.Table) -> ConformedTable:
     def q(i: int, column, value, reason: str, rule: str) -> dict:
         return {"row": int(i), "source_file": None if files is None else files[i],
                 "source_row": int(rows[i]) if rows is not None else int(i), "column": column,
-                "value": None if value is None else str(value), "rule": rule, "reason": reason}
+                "value": None if value is None else str(value), "rule": rule, "reason": value_free(reason, value)}
 
     arrays, names = [], []
     for col in entity.columns:

@@ -161,6 +161,20 @@ def _parse_ints(series: pd.Series) -> tuple[list, dict[int, tuple[object, str]]]
     return parsed, errors
 
 
+_QUOTED = re.compile(r"'.*'", re.S)
+
+
+def value_free(reason: str | None, value: object) -> str | None:
+    """A quarantine reason without the value it is about ("'Finley Johnson' is not a whole number" ->
+    "the value is not a whole number"): reasons go to ops, alerts, logs and the health view; the value
+    itself stays only in the owner-only quarantine file's value column."""
+    if reason is None or value is None:
+        return reason
+    reason, quoted = _QUOTED.subn("the value", reason)
+    text = str(value).strip()
+    return reason.replace(text, "the value") if not quoted and len(text) >= 3 else reason
+
+
 def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str, rule: str) -> dict:
     return {
         "row": int(i),
@@ -169,7 +183,7 @@ def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str
         "column": column,
         "value": None if value is None else str(value),
         "rule": rule,
-        "reason": reason,
+        "reason": value_free(reason, value),
     }
 
 
