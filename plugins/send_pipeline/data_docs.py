@@ -156,7 +156,10 @@ class _Sanitiser(HTMLParser):
         if self.skip:
             if tag == self.skip[-1]:
                 self.skip.pop()
-            return
+                return
+            if tag not in self.open:
+                return
+            self.skip.clear()  # an element open outside the dropped one ends: so does the dropped one
         if tag in self.open:  # close what is open down to it; a stray end tag is dropped
             while self.open:
                 last = self.open.pop()
