@@ -86,7 +86,7 @@ class _Styles(HTMLParser):
 def _safe_url(value: str, ups: str, tag: str, attr: str) -> str | None:
     """A URL the page may keep: same-site relative paths and #anchors; https links (not sources)."""
     url = value.strip()
-    lowered = "".join(url.split()).lower()
+    lowered = "".join(url.split()).lower().replace("\\", "/")  # browsers read \\host as //host
     if tag == "link":
         name = url.rsplit("/", 1)[-1].split("?", 1)[0]
         if name in LOCAL_CSS:

@@ -184,6 +184,8 @@ XSS = [
     ("math-mxss", "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>"),
     ("uppercase", "<IMG SRC=x OnError=alert(1)>"),
     ("foreign-img", "<img src='https://evil.example/pixel.gif'>"),
+    ("backslash-host-href", "<a href='\\\\evil.example/login'>sign in again</a>"),
+    ("entity-javascript-href", "<a href='&#106;ava&#x73;cript:alert(1)'>x</a>"),
 ]
 TAG = re.compile(r"<\s*([a-zA-Z][^\s/>]*)([^>]*)>")
 ACTIVE = {"script", "svg", "iframe", "object", "embed", "base", "form", "input", "style", "math", "frame", "img"}
