@@ -231,6 +231,34 @@ def test_public_tables_pass_the_foi_audit(packed):
         wh.dispose()
 
 
+def test_foi_tables_and_public_pack_pass_the_audit_together(packed):
+    """The attacker across tables on the real small LA (issue 16): every FOI CSV and every public pack
+    table as written, attacked as one set (the same figure in two tables, sums across them)."""
+    from send_pipeline.foi import steps
+    from send_pipeline.foi.disclosure import audit_together
+    from send_pipeline.foi.together import parts_of, published_tables
+
+    run = packed["run"]
+    steps.export_tables(None, run)
+    wh = Warehouse(run.settings.warehouse_url)
+    try:
+        tables = published_tables(wh, run, 5)
+    finally:
+        wh.dispose()
+    parts, sums = parts_of(tables)
+    published = {}
+    for name in parts:
+        kind, tid = name.split(":")
+        path = (run.settings.output_dir / "foi" / f"{tid}.csv") if kind == "foi" else \
+            packed["folder"] / "tables" / "public" / f"{tid}.csv"
+        published[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+        assert len(published[name]) == len(parts[name].frame), name
+    shared = sum(len(p.facts) for p in parts.values())
+    assert {"foi:funding_per_child_by_provision", "pack:spend_by_provision", "foi:ehcna_requests_and_plans",
+            "pack:requests_and_plans", "pack:timeliness_by_month"} <= set(parts) and shared > 50
+    assert audit_together(published, parts, 5, sums) == []
+
+
 def test_public_html_shows_no_small_count(packed):
     """In the public HTML itself: no count column of any printed table holds 1-4, and no reading quotes a
     count a table suppressed ('c' cells become 'a suppressed number' or the month is left out)."""

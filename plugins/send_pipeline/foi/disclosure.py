@@ -364,9 +364,11 @@ def _alone(row: np.ndarray, pivot: int, pivots: list[int]) -> bool:
     return bool(rest.max(initial=0.0) < 1e-9)
 
 
-def protect(frame: pd.DataFrame, layout: Layout, threshold: int) -> Protected:
+def protect(frame: pd.DataFrame, layout: Layout, threshold: int, force=()) -> Protected:
     """The table as it may be published: numbers, `c` where disclosive, `x`/`z`/`Nil`/`Not held`.
-    The same rows in any order give the same cells (they are worked in the order of their keys)."""
+    The same rows in any order give the same cells (they are worked in the order of their keys).
+    `force`: (row, measure) cells to hide as well (secondary), e.g. because the same figure, or one it
+    adds up with, is hidden in another table published together (`protect_together`)."""
     if threshold < 2:
         raise ValueError("the suppression threshold must be at least 2")
     frame = frame.reset_index(drop=True)
@@ -374,15 +376,19 @@ def protect(frame: pd.DataFrame, layout: Layout, threshold: int) -> Protected:
         raise DisclosureError(f"rows are not unique by {list(layout.keys)}")
     canonical = frame.assign(**{f"__{k}": frame[k].map(_key) for k in layout.keys})
     order = canonical.sort_values([f"__{k}" for k in layout.keys], kind="stable").index.to_numpy()
-    result = _protect(frame.iloc[order].reset_index(drop=True), layout, threshold)
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
+    names = [m.name for m in layout.measures]
+    forced = np.zeros(len(frame) * len(names), dtype=bool)
+    for row, measure in force:
+        forced[int(back[row]) * len(names) + names.index(measure)] = True
+    result = _protect(frame.iloc[order].reset_index(drop=True), layout, threshold, forced)
     result.frame = result.frame.iloc[back].reset_index(drop=True)
     result.flags = result.flags.iloc[back].reset_index(drop=True)
     return result
 
 
-def _protect(frame: pd.DataFrame, layout: Layout, threshold: int) -> Protected:
+def _protect(frame: pd.DataFrame, layout: Layout, threshold: int, forced: np.ndarray) -> Protected:
     names = [m.name for m in layout.measures]
     n, n_m = len(frame), len(names)
     numeric = {m.name: _numbers(frame[m.name]) for m in layout.measures if m.kind not in ("published", "rate")}
@@ -412,6 +418,8 @@ def _protect(frame: pd.DataFrame, layout: Layout, threshold: int) -> Protected:
         blocks = frame.groupby(block_keys, sort=False, dropna=False).indices
     else:
         blocks = {(): np.arange(n)}
+    forced = forced & ~primary & protectable & ~np.isnan(values)
+    flag[forced] = 2
     flag[primary] = 1
     for rows in blocks.values():
         rows = np.asarray(rows)
@@ -424,6 +432,8 @@ def _protect(frame: pd.DataFrame, layout: Layout, threshold: int) -> Protected:
         sup = _Suppressor(v, eqs, threshold, protectable[cells], nonneg)
         for c in np.flatnonzero(primary[cells]):
             sup.suppress(int(c), 1)
+        for c in np.flatnonzero(forced[cells]):
+            sup.suppress(int(c), 2)
         sup.run()
         flag[cells] = np.maximum(flag[cells], sup.flag)
         n_eqs += len(eqs)
@@ -484,6 +494,143 @@ def _round(value: float, m: Measure):
     return round(value, decimals)
 
 
+# --- tables published together ----------------------------------------------------------------
+# A cell hidden in one table must not be worked out from another published beside it: the same figure
+# shown there, or a sum across the tables (a year's total in one, its months or its parts in another).
+# `facts` names the cells that are one figure in several tables (a key per (row, measure)); `links`
+# are sums across tables (total fact, part facts). The whole set is then one system of equations: the
+# tables' own groups with the shared cells merged, plus the links; suppression is closed over it and
+# pushed back into every table holding the figure, until nothing changes.
+@dataclass
+class Part:
+    frame: pd.DataFrame                       # the table's figures (as protect() takes them)
+    layout: Layout
+    facts: dict = field(default_factory=dict)  # (row, measure) -> a key naming the figure across tables
+
+
+def _system(parts: dict[str, Part], links, hidden: dict[str, set]):
+    """The union's unknowns: one variable per figure (shared cells merged when their values agree), the
+    equations of every table and every link that holds on the figures, and which variables are hidden."""
+    var: dict = {}
+    values: list[float] = []
+    protectable: list[bool] = []
+    cell_var: dict[tuple, int] = {}
+    eqs: list[tuple[np.ndarray, np.ndarray]] = []
+    nonneg: list[bool] = []
+    shown: list[bool] = []      # the figure is published in at least one table
+    somewhere: list[bool] = []  # ... hidden in at least one
+    for name, part in parts.items():
+        measures = [m.name for m in part.layout.measures]
+        n_m = len(measures)
+        raw = part.frame.reset_index(drop=True)
+        numeric = {m.name: _numbers(raw[m.name]) for m in part.layout.measures if m.kind in PROTECTED}
+        for i in range(len(raw)):
+            for j, m in enumerate(part.layout.measures):
+                if m.kind not in PROTECTED:
+                    continue
+                value = float(numeric[m.name][i])
+                key = part.facts.get((i, m.name))
+                shared = key is not None and key in var and (values[var[key]] == value or
+                                                             (np.isnan(value) and np.isnan(values[var[key]])))
+                if shared:
+                    v = var[key]
+                else:
+                    v = len(values)
+                    values.append(value)
+                    protectable.append(True)
+                    shown.append(False)
+                    somewhere.append(False)
+                    if key is not None and key not in var:
+                        var[key] = v
+                cell_var[(name, i, m.name)] = v
+                if (i, m.name) in hidden.get(name, ()):
+                    somewhere[v] = True
+                else:
+                    shown[v] = True
+        counts = {m.name for m in part.layout.measures if m.kind == "count"}
+        for cells, coefs in _equations(raw, part.layout):
+            mapped = np.array([cell_var[(name, int(c) // n_m, measures[int(c) % n_m])] for c in cells], dtype=np.int64)
+            eqs.append((mapped, coefs))
+            nonneg.append(all(measures[int(c) % n_m] in counts for c in cells))
+    values_arr = np.array(values, dtype=float)
+    for total, members in links:
+        if total not in var or any(k not in var for k in members):
+            continue
+        cells = np.array([var[total]] + [var[k] for k in members], dtype=np.int64)
+        v = values_arr[cells]
+        if np.isnan(v).any() or abs(v[0] - v[1:].sum()) > 0.005 * len(cells) + 1e-9:
+            continue  # not a sum in these figures (other definitions): nothing to work back
+        eqs.append((cells, np.array([1.0] + [-1.0] * len(members))))
+        nonneg.append(bool((v >= 0).all()))
+    hidden_all = ~np.array(shown, dtype=bool)
+    return (values_arr, np.array(protectable), eqs, np.array(nonneg, dtype=bool), hidden_all,
+            np.array(somewhere, dtype=bool), cell_var)
+
+
+def protect_together(parts: dict[str, Part], threshold: int, links=()) -> dict[str, Protected]:
+    """Every table protected so that none gives away a cell hidden in another (see above)."""
+    force: dict[str, set] = {name: set() for name in parts}
+    for _ in range(50):
+        protected = {name: protect(p.frame, p.layout, threshold, force=force[name]) for name, p in parts.items()}
+        hidden = {name: _hidden(pr) for name, pr in protected.items()}
+        values, protectable, eqs, nonneg, _, somewhere, cell_var = _system(parts, links, hidden)
+        # a figure hidden in one table is hidden in every table showing it; then the union is closed
+        sup = _Suppressor(values, eqs, threshold, protectable & ~np.isnan(values), nonneg)
+        sup.unknown = somewhere.copy()
+        sup.run()
+        grown = False
+        for (name, i, measure), v in cell_var.items():
+            if sup.unknown[v] and (i, measure) not in hidden[name] and not np.isnan(values[v]):
+                force[name].add((i, measure))
+                grown = True
+        if not grown:
+            return protected
+    raise DisclosureError("suppression across the tables published together did not settle")
+
+
+def _hidden(protected: Protected) -> set:
+    flags = protected.flags
+    return {(int(i), col) for col in flags.columns
+            for i in np.flatnonzero(((flags[col] == "primary") | (flags[col] == "secondary")).to_numpy())}
+
+
+def audit_together(published: dict[str, pd.DataFrame], parts: dict[str, Part], threshold: int, links=()) -> list[str]:
+    """The reader's attack on the whole set: every table's own audit, then the union's equations with the
+    shared figures merged: no group with one hidden cell, no small hidden remainder, nothing solvable."""
+    problems = [f"{name}: {p}" for name, part in parts.items()
+                for p in audit(published[name], part.frame, part.layout, threshold) if "empty cells" not in p]
+    hidden = {name: {(int(i), col) for col in published[name].columns if col in {m.name for m in part.layout.measures}
+                     for i in np.flatnonzero(published[name][col].astype(str).to_numpy() == SUPPRESSED)}
+              for name, part in parts.items()}
+    values, _, eqs, nonneg, unknown, somewhere, cell_var = _system(parts, links, hidden)
+    where: dict[int, tuple] = {}
+    for key, v in cell_var.items():
+        where.setdefault(v, key)
+        if somewhere[v] and not unknown[v] and key[1:] not in hidden[key[0]]:
+            problems.append(f"{key}: hidden in one table, shown in another")
+    return problems + _attacks(values, eqs, unknown, nonneg, threshold, lambda v: str(where[v]))
+
+
+def _attacks(values, eqs, unknown, bounded, threshold: int, name) -> list[str]:
+    """A reader's attacks on a system of published sums: a sum with one hidden cell, a published count
+    total whose hidden parts add up to a small number, a hidden cell solvable from the rest."""
+    problems = []
+    for (cells, coefs), bound in zip(eqs, bounded):
+        unk = unknown[cells]
+        if unk.sum() == 1:
+            problems.append(f"{name(int(cells[0]))}: an additive group has exactly one hidden cell")
+        if bound and unk.any() and not unk[0]:
+            hidden = float(np.dot(-coefs[unk], values[cells[unk]]))
+            if 0 < hidden < threshold:
+                problems.append(f"{name(int(cells[0]))}: hidden parts of a published total add up to {hidden:g}")
+    sup = _Suppressor(values, eqs, threshold, np.ones(values.size, dtype=bool), np.zeros(len(eqs), dtype=bool))
+    sup.unknown = unknown.copy()
+    for c in sup.determined():
+        if not np.isnan(values[c]):
+            problems.append(f"{name(c)}: a hidden cell can be worked out from the totals")
+    return problems
+
+
 # --- the audit a reader's attack is checked against (used by tests and the export) --------------
 def audit(published: pd.DataFrame, raw: pd.DataFrame, layout: Layout, threshold: int) -> list[str]:
     """Problems a reader could exploit in a published table: an empty cell, a small count shown, a group
@@ -512,17 +659,5 @@ def audit(published: pd.DataFrame, raw: pd.DataFrame, layout: Layout, threshold:
             unknown[j::n_m] = (published[m.name].astype(str) == SUPPRESSED).to_numpy()
     eqs = _equations(raw, layout)
     count_cols = {j for j, m in enumerate(layout.measures) if m.kind == "count"}
-    for cells, coefs in eqs:
-        unk = unknown[cells]
-        if unk.sum() == 1:
-            problems.append(f"{names[cells[0] % n_m]}: an additive group has exactly one hidden cell")
-        if unk.any() and not unk[0] and all(int(c) % n_m in count_cols for c in cells):
-            hidden = float(np.dot(-coefs[unk], values[cells[unk]]))
-            if 0 < hidden < threshold:
-                problems.append(f"{names[cells[0] % n_m]}: hidden parts of a published total add up to {hidden:g}")
-    sup = _Suppressor(values, eqs, threshold, np.ones(values.size, dtype=bool), np.zeros(len(eqs), dtype=bool))
-    sup.unknown = unknown.copy()
-    for c in sup.determined():
-        if not np.isnan(values[c]):
-            problems.append(f"{names[c % n_m]} (row {c // n_m}): a hidden cell can be worked out from the totals")
-    return problems
+    bounded = [all(int(c) % n_m in count_cols for c in cells) for cells, _ in eqs]
+    return problems + _attacks(values, eqs, unknown, bounded, threshold, lambda c: f"{names[c % n_m]} (row {c // n_m})")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..kernel import files as landing
+from ..kernel.safe_cells import csv_safe
 from ..kernel.warehouse import Warehouse, ident
 from . import catalogue as cat_mod
 from .disclosure import SYMBOLS, Protected, audit, protect
@@ -58,14 +59,21 @@ class Release:
         return {k: sum(p.stats.get(k, 0) for p in self.tables) for k in keys}
 
 
-def publish(wh: Warehouse, threshold: int, table_ids: list[str] | None = None) -> Release:
-    """Every (or the chosen) catalogue table from the warehouse, disclosure-controlled."""
+def publish(wh: Warehouse, threshold: int, table_ids: list[str] | None = None, run=None) -> Release:
+    """Every (or the chosen) catalogue table from the warehouse, disclosure-controlled. With the run (the
+    nightly and response packs), protected together with the public performance pack (foi.together):
+    the same cells hidden in every table that shows them, and the audit run over the whole set."""
     catalogue = cat_mod.load()
     meta = wh.frame("SELECT * FROM foi.catalogue")
     if meta.empty:
         raise RuntimeError("foi.catalogue is empty: run build_tables first")
     status = dict(zip(meta.table_id, meta.status))
     ids = table_ids or catalogue.ids
+    together = {}
+    if run is not None:
+        from .together import protect_published
+
+        together = protect_published(wh, run, threshold)
     tables = []
     for tid in ids:
         table = catalogue.table(tid)
@@ -74,7 +82,7 @@ def publish(wh: Warehouse, threshold: int, table_ids: list[str] | None = None) -
                                     note=f"Not available in this release: {status.get(tid, 'not built')}."))
             continue
         raw = _ordered(wh.frame(f"SELECT * FROM {ident('foi.' + tid)}"), table)
-        protected = protect(raw, table.layout, threshold)
+        protected = together.get(f"foi:{tid}") or protect(raw, table.layout, threshold)
         problems = audit(protected.frame, raw, table.layout, threshold)
         if problems:  # never publish a table the audit can attack
             raise RuntimeError(f"{tid}: disclosure audit failed: {problems[:5]}")
@@ -164,7 +172,7 @@ def csv_bytes(frame: pd.DataFrame, table: cat_mod.Table) -> bytes:
     for col in text.columns:
         m = measures.get(col)
         text[col] = [cell_text(v, m) for v in text[col]]
-    return text.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_safe(text).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 # --- writing ----------------------------------------------------------------------------------

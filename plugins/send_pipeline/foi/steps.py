@@ -44,7 +44,7 @@ def export_tables(threshold_value: object, run: Run) -> dict:
     started = time.time()
     wh = run.warehouse()
     try:
-        release = publish(wh, threshold(threshold_value))
+        release = publish(wh, threshold(threshold_value), run=run)
     finally:
         wh.dispose()
     written = write_release(release, foi_dir(run))
@@ -96,7 +96,7 @@ def write_response_pack(reference: str, tables: list | str | None, period: str |
     years = parse_period(period)
     wh = run.warehouse()
     try:
-        release = publish(wh, threshold(threshold_value), ids)  # protected on the WHOLE table, then filtered
+        release = publish(wh, threshold(threshold_value), ids, run=run)  # protected on the WHOLE table, then filtered
     finally:
         wh.dispose()
     for p in release.tables:

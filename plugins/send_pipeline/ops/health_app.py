@@ -6,7 +6,6 @@ Airflow's own auth manager; anyone else gets 401 (or 403 for a forged token).
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -38,17 +37,17 @@ app = FastAPI(title="SEND data health", docs_url=None, redoc_url=None, openapi_u
 USER = Depends(logged_in_user)
 
 
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-DOCS_TYPES = {".html", ".css", ".js", ".png", ".svg", ".ico", ".woff", ".woff2", ".ttf", ".map", ".gif", ".jpg"}
-# Data Docs show sample failing values ("Unexpected Value" tables): personal data. The view withholds
-# every such table; the values stay in the owner-only quarantine files.
-_INNER_TABLE = re.compile(r"<table\b(?:(?!<table\b).)*?</table>", re.S | re.I)
-WITHHELD = "<p class='text-muted'>[sample values withheld: counts only here; rows are in the owner-only quarantine file]</p>"
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+DOCS_TYPES = {".html", ".css", ".png", ".svg", ".ico", ".woff", ".woff2", ".ttf", ".gif", ".jpg", ".otf"}
+# Data Docs show sample failing values, raw (personal data, and markup an attacker wrote): the view
+# serves validation pages rendered by itself from the sample-free results and every other page rebuilt
+# from parsed HTML, under a strict Content-Security-Policy (send_pipeline.ops.data_docs). No JavaScript.
 
 
-def redact_data_docs(page: str) -> str:
-    """A Data Docs page without the sample values GX renders for failed expectations."""
-    return _INNER_TABLE.sub(lambda m: WITHHELD if "unexpected value" in m.group(0).lower() else m.group(0), page)
+def _headers(page: str = "") -> dict:
+    from .data_docs import csp
+
+    return {**NO_STORE, "Content-Security-Policy": csp(page)}
 
 
 def _settings():
@@ -79,9 +78,9 @@ async def view(user=USER) -> HTMLResponse:
 
     settings = _settings()
     pairs = _snapshots(settings)
-    if settings.consortium:
-        return HTMLResponse(health.render(None, docs_base="docs/", consortium=pairs), headers=NO_STORE)
-    return HTMLResponse(health.render(pairs[0][1], docs_base="docs/"), headers=NO_STORE)
+    page = (health.render(None, docs_base="docs/", consortium=pairs) if settings.consortium
+            else health.render(pairs[0][1], docs_base="docs/"))
+    return HTMLResponse(page, headers=_headers(page))
 
 
 @app.get("/snapshot.json")
@@ -89,12 +88,14 @@ async def snapshot(user=USER) -> JSONResponse:
     settings = _settings()
     pairs = _snapshots(settings)
     body = {la: snap or {} for la, snap in pairs} if settings.consortium else (pairs[0][1] or {})
-    return JSONResponse(body, headers=NO_STORE)
+    return JSONResponse(body, headers=_headers())
 
 
 @app.get("/docs/{path:path}")
 async def data_docs(path: str, user=USER) -> Response:
     """Great Expectations Data Docs of a run: expectations, counts and rule names, sample values withheld."""
+    from . import data_docs
+
     settings = _settings()
     output = settings.output_dir.resolve()
     target = (output / path).resolve()
@@ -104,6 +105,27 @@ async def data_docs(path: str, user=USER) -> Response:
     if (len(parts) < 4 or parts[0] != "quality" or parts[2] != "data_docs"
             or target.suffix.lower() not in DOCS_TYPES or not target.is_file()):
         raise HTTPException(status_code=404)
+    depth = len(Path(path).parts)  # folders below the view's root: docs/ and the page's own
     if target.suffix.lower() == ".html":
-        return HTMLResponse(redact_data_docs(target.read_text(encoding="utf-8", errors="replace")), headers=NO_STORE)
-    return FileResponse(Path(target), headers=NO_STORE)
+        full = target.relative_to(output).parts
+        run_dir = output.joinpath(*full[:len(full) - len(parts)], "quality", parts[1])
+        if parts[4:5] == ("validations",):  # GX's page holds raw values: never served, ours instead
+            page = data_docs.results_page(run_dir, parts[3], depth)
+        elif parts[4:] == ("index.html",):
+            page = data_docs.index_page(target.read_text(encoding="utf-8", errors="replace"), run_dir, parts[3], depth)
+        else:
+            page = data_docs.sanitise(target.read_text(encoding="utf-8", errors="replace"), depth)
+        return HTMLResponse(page, headers=_headers(page))
+    return FileResponse(Path(target), headers=_headers())
+
+
+@app.get("/static/{path:path}")
+async def static(path: str, user=USER) -> Response:
+    """The local copies of the Data Docs' stylesheets and fonts (static/data_docs/)."""
+    from .data_docs import STATIC
+
+    root = STATIC.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root) or target.suffix.lower() not in {".css", ".woff2"} or not target.is_file():
+        raise HTTPException(status_code=404)
+    return FileResponse(target, headers=_headers())

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..kernel import files as landing
 from ..kernel.run import Run
+from ..kernel.safe_cells import csv_safe
 from ..nightly.marts import render_model
 from ..kernel.settings import SQL_DIR
 from . import sections as S
@@ -75,15 +76,16 @@ def layout(section: S.Section):
     return Layout(keys=section.keys, measures=measures, totals=dict(section.totals), column_groups=section.groups)
 
 
-def protect(section: S.Section, frame: pd.DataFrame, audience: str, threshold: int) -> pd.DataFrame:
+def protect(section: S.Section, frame: pd.DataFrame, audience: str, threshold: int, protected=None) -> pd.DataFrame:
     """Public: counts 1 to threshold-1 and money based on them become `c`, with secondary suppression
     across each additive group (the FOI tables' disclosure control, foi.disclosure); then rates are
-    computed from what is left, so a rate never gives a suppressed count back. Internal: as queried."""
+    computed from what is left, so a rate never gives a suppressed count back. Internal: as queried.
+    `protected`: the section as protected together with the FOI tables (foi.together), same rows."""
     out = frame.copy().reset_index(drop=True)
     if audience == "public" and len(out) and (section.counts or section.money):
         from ..foi.disclosure import protect as foi_protect
 
-        published = foi_protect(out, layout(section), threshold).frame
+        published = (protected if protected is not None else foi_protect(out, layout(section), threshold)).frame.copy()
         for key, label in section.totals.items():
             # a total is also published elsewhere (a yearly table): if it was hidden here, the cells it
             # adds up could be worked out from that one, so hide all of them
@@ -93,6 +95,9 @@ def protect(section: S.Section, frame: pd.DataFrame, audience: str, threshold: i
                 for _, row in published[is_total & (published[m.name].astype(str) == "c")].iterrows():
                     same = (published[others].astype(str) == row[others].astype(str)).all(axis=1)
                     published.loc[same, m.name] = "c"
+        for money, base in section.money:  # an average per pupil beside a hidden count: the amount (here or
+            if money.startswith("avg_"):    # in an FOI table) divided by it gives the count back
+                published.loc[published[base].astype(str) == "c", money] = "c"
         for m in layout(section).measures:
             out[m.name] = published[m.name].to_numpy()
     for name, numer, denom in section.rates:
@@ -126,7 +131,10 @@ def chart_svg(section: S.Section, frame: pd.DataFrame) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 8, "font.family": "DejaVu Sans", "svg.fonttype": "none", "svg.hashsalt": section.id,
+    # text.parse_math off: every label is literal (a school named `$\frac{a}$` is drawn as typed, not
+    # parsed as mathtext, which raised and stopped the whole pack)
+    plt.rcParams.update({"text.parse_math": False,
+                         "font.size": 8, "font.family": "DejaVu Sans", "svg.fonttype": "none", "svg.hashsalt": section.id,
                          "axes.spines.top": False, "axes.spines.right": False})
     data = frame.copy()
     for key, label in section.totals.items():  # total rows are for the table, not the chart
@@ -419,9 +427,17 @@ def build_pack(audience: str, threshold_value, run: Run, refresh_foi: bool = Tru
         from ..forecast.marts import ensure as ensure_forecast_marts
 
         ensure_forecast_marts(wh)  # empty until send_forecast's first run: the sections say so
+
+        raws = {section.id: query(wh, run, section) for section in S.SECTIONS}
+        rows = {section.id: select_rows(section, raws[section.id], audience, threshold) for section in S.SECTIONS}
+        together = {}
+        if audience == "public":  # protected with the FOI tables: nothing hidden here is shown there
+            from ..foi.together import protect_published
+
+            together = protect_published(wh, run, threshold, pack_rows=rows)
         for section in S.SECTIONS:
-            raw = query(wh, run, section)
-            table = protect(section, select_rows(section, raw, audience, threshold), audience, threshold)
+            raw = raws[section.id]
+            table = protect(section, rows[section.id], audience, threshold, together.get(f"pack:{section.id}"))
             reading = section.reading(table)
             if table.empty and len(raw) and section.extra.get("public_none"):  # all left out of a public ranking
                 reading = section.extra["public_none"].format(threshold=threshold)
@@ -442,7 +458,7 @@ def build_pack(audience: str, threshold_value, run: Run, refresh_foi: bool = Tru
     tmp.replace(pdf_path)
     tables = landing.owner_only_dir(landing.owner_only_dir(folder / "tables") / audience)
     for b in built:
-        landing.write_owner_only(tables / f"{b['section'].id}.csv", b["table"].to_csv(index=False))
+        landing.write_owner_only(tables / f"{b['section'].id}.csv", csv_safe(b["table"]).to_csv(index=False))
     readings = {b["section"].id: b["reading"] for b in built}
     landing.write_owner_only(folder / f"{stem}.json", json.dumps(
         {"as_at": run.as_at.isoformat(), "audience": audience, "threshold": threshold, "la": la_name,

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ..kernel.files import owner_only_dir, write_owner_only
+from ..kernel.safe_cells import csv_safe
 from ..kernel.settings import Settings
 from ..kernel.warehouse import Warehouse
 from . import calendar, data, figures, reader, report, rules, scope, structure, writer
@@ -431,10 +432,10 @@ def write_report(target, job: dict, out_dir: Path | str | None = None) -> dict:
     report.write_html(p.validation_html, located, f"SEN2 {job['year']} return, LA {job['la_code']}: validation", status, facts)
     cols = ["section", "dfe_table", "time_period", "geographic_level", "old_la_code", "breakdown_topic", "breakdown",
             "measure", "value", "previous_time_period", "previous_value", "warehouse_value", "how"]
-    write_owner_only(p.summary_csv, summary.reindex(columns=cols).to_csv(index=False))
+    write_owner_only(p.summary_csv, csv_safe(summary.reindex(columns=cols)).to_csv(index=False))
     measures = pd.read_json(p.work / "dfe_measures.json", orient="records", dtype=False, precise_float=True)
     measures["value"] = measures["value"].map(_number)
-    write_owner_only(p.dfe_measures_csv, measures.to_csv(index=False))
+    write_owner_only(p.dfe_measures_csv, csv_safe(measures).to_csv(index=False))
     log.info("SEN2 %s: %s (%s)", job["year"], status, p.validation_html)
     return {"ready_to_submit": ready, "errors": errors, "queries": queries, "status": status,
             "xml": str(p.xml), "validation_csv": str(p.validation_csv), "validation_html": str(p.validation_html),

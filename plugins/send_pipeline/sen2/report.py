@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..kernel.files import write_owner_only
+from ..kernel.safe_cells import csv_safe
 from .rules import RULES
 
 SPECIAL = {
@@ -101,7 +102,7 @@ def summarise(report: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(path: Path, report: pd.DataFrame) -> Path:
-    return write_owner_only(path, report.to_csv(index=False))
+    return write_owner_only(path, csv_safe(report).to_csv(index=False))
 
 
 def write_html(path: Path, report: pd.DataFrame, title: str, status: str, facts: list[tuple[str, str]],

@@ -37,7 +37,7 @@ from send_pipeline.kernel.errors import QualityError, SourceUnusable
 from send_pipeline.nightly.sources import Entity
 from send_pipeline.nightly.validate.expectations import Outcome, failure_of, load_suite
 from send_pipeline.nightly.validate.parsers import PARSERS, norm_name, parse_column
-from send_pipeline.nightly.validate.rowwise import PROVENANCE, check_columns
+from send_pipeline.nightly.validate.rowwise import PROVENANCE, check_columns, value_free
 
 ARROW_TYPES = {
     "date": pa.date32(), "timestamp": pa.timestamp("us"), "int": pa.int64(), "flag": pa.int64(),
@@ -74,7 +74,7 @@ def conform_table(entity: Entity, raw: pa.Table) -> ConformedTable:
     def q(i: int, column, value, reason: str, rule: str) -> dict:
         return {"row": int(i), "source_file": None if files is None else files[i],
                 "source_row": int(rows[i]) if rows is not None else int(i), "column": column,
-                "value": None if value is None else str(value), "rule": rule, "reason": reason}
+                "value": None if value is None else str(value), "rule": rule, "reason": value_free(reason, value)}
 
     arrays, names = [], []
     for col in entity.columns:

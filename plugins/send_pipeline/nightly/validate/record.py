@@ -12,6 +12,7 @@ import pandas as pd
 
 from send_pipeline.kernel import files
 from send_pipeline.kernel.errors import SourceUnusable
+from send_pipeline.kernel.safe_cells import csv_safe
 from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.warehouse import Warehouse
 from send_pipeline.nightly.sources import KEY_SETS, Entity, read_from_database
@@ -126,4 +127,4 @@ def _write_quarantine(run: Run, entity: str, raw_rows, quarantine: list[dict]) -
     reasons = pd.DataFrame(quarantine)
     rows = raw_rows(reasons["row"].tolist()).drop(columns=["_source_file", "_source_row", "_parse_error"], errors="ignore")
     table = pd.concat([reasons.drop(columns=["row"]).reset_index(drop=True), rows.reset_index(drop=True)], axis=1)
-    files.write_owner_only(path, table.to_csv(index=False))
+    files.write_owner_only(path, csv_safe(table).to_csv(index=False))

@@ -7,6 +7,7 @@ duplicates of the first copy, so nothing is silently dropped.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -88,6 +89,20 @@ def conform(entity: Entity, raw: pd.DataFrame) -> Conformed:
     return Conformed(entity, len(raw), frame, quarantine)
 
 
+_QUOTED = re.compile(r"'.*'", re.S)
+
+
+def value_free(reason: str | None, value: object) -> str | None:
+    """A quarantine reason without the value it is about ("'Finley Johnson' is not a whole number" ->
+    "the value is not a whole number"): reasons go to ops, alerts, logs and the health view; the value
+    itself stays only in the owner-only quarantine file's value column."""
+    if reason is None or value is None:
+        return reason
+    reason, quoted = _QUOTED.subn("the value", reason)
+    text = str(value).strip()
+    return reason.replace(text, "the value") if not quoted and len(text) >= 3 else reason
+
+
 def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str, rule: str) -> dict:
     return {
         "row": int(i),
@@ -96,7 +111,7 @@ def _q(raw: pd.DataFrame, i: int, column: str | None, value: object, reason: str
         "column": column,
         "value": None if value is None else str(value),
         "rule": rule,
-        "reason": reason,
+        "reason": value_free(reason, value),
     }
 
 
