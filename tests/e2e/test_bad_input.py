@@ -49,6 +49,7 @@ class Case:
     count: int | None = None  # rows quarantined/warned (None: at least one)
     loaded: int | None = None
     full_refresh: bool = field(default=False)
+    env: dict = field(default_factory=dict)  # settings for this case only
 
 
 # --- builders ------------------------------------------------------------------------------------
@@ -263,6 +264,25 @@ CASES = [
     Case("cms-unknown-urn", "cms", cms("UPDATE cms_placement SET urn = 999999 WHERE rowid = (SELECT MIN(rowid) FROM cms_placement WHERE urn IS NOT NULL)"), "quarantined", "urn", 1, full_refresh=True),
     Case("cms-cease-reason-outside-set", "cms", cms("UPDATE cms_plan SET cease_reason = 12 WHERE plan_id = (SELECT MIN(plan_id) FROM cms_plan WHERE cease_date IS NOT NULL)"), "quarantined", "cease_reason", full_refresh=True),
     Case("cms-tricky-names", "cms", cms(f"UPDATE cms_person SET forename = '{TRICKY_NAME.replace(chr(39), chr(39) * 2)}' WHERE person_id = {{p}}"), "loaded", full_refresh=True),
+    # --- schema drift: a load never removes or quarantines more than SEND_MAX_LOSS_SHARE of a table ------
+    Case("cms-drift-need-date-as-integer", "cms", cms("UPDATE cms_need SET recorded_date = CAST(strftime('%Y%m%d', recorded_date) AS INTEGER)"),
+         "stopped", "core.need"),
+    Case("cms-drift-need-date-as-integer-full", "cms", cms("UPDATE cms_need SET recorded_date = CAST(strftime('%Y%m%d', recorded_date) AS INTEGER)"),
+         "stopped", "column 'recorded_date'", full_refresh=True),
+    Case("cms-drift-officer-role-blanked", "cms", cms("UPDATE cms_officer SET role = NULL"), "stopped", "column 'role'"),
+    Case("cms-drift-request-dates-full", "cms", cms("UPDATE cms_request SET received_date = CAST(strftime('%Y%m%d', received_date) AS INTEGER)"),
+         "stopped", "core.request", full_refresh=True),
+    Case("cms-drift-request-dates-incremental", "cms", cms(
+        "UPDATE cms_request SET received_date = CAST(strftime('%Y%m%d', received_date) AS INTEGER), updated_at = '2026-01-31 23:00:00'"),
+         "stopped", "column 'received_date'"),
+    Case("cms-drift-plan-start-blanked-incremental", "cms", cms("UPDATE cms_plan SET start_date = NULL, updated_at = '2026-01-31 23:00:00'"),
+         "stopped", "core.plan"),
+    Case("cms-snapshot-half-the-officers-gone", "cms", cms("DELETE FROM cms_officer WHERE officer_id % 2 = 0"), "stopped", "no longer has them"),
+    Case("cms-snapshot-one-consultation-gone", "cms", cms("DELETE FROM cms_consultation WHERE rowid = (SELECT MIN(rowid) FROM cms_consultation)"),
+         "loaded"),
+    Case("cms-drift-allowed-by-setting", "cms", cms("UPDATE cms_officer SET role = NULL"), "quarantined", "role",
+         env={"SEND_MAX_LOSS_SHARE": "1"}),
+    Case("ledger-resent-mostly-bad", "ledger", ledger(rows={i: {"Amount": "lots"} for i in range(3)}), "quarantined", "not money", 3, loaded=0),
     # --- GIAS, banding rates, DfE release ------------------------------------------------------------
     Case("gias-missing-urn-column", "schools", gias(lambda r: _drop_col(r, "URN")), "stopped", "'URN' missing"),
     Case("gias-urn-not-a-number", "schools", gias(lambda r: _set(r, "URN", "12A456")), "quarantined", "URN", 1),
@@ -326,6 +346,8 @@ def check_case(case: Case, base: Base, tmp_path, monkeypatch):
     shutil.copytree(base.work, work)
     point_at(monkeypatch, la, work)
     monkeypatch.setenv("SEND_DATA_DOCS", "0")
+    for name, value in case.env.items():
+        monkeypatch.setenv(name, value)
     case.mutate(la, base)
     run = pipeline.Run(Settings.resolve(), "case", AS_AT, full_refresh=case.full_refresh)
     wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")

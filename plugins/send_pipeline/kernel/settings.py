@@ -83,6 +83,13 @@ def sample_rows() -> int:
     return max(1, int(setting("SEND_VALIDATE_SAMPLE_ROWS") or 20_000))
 
 
+def max_loss_share() -> float:
+    """SEND_MAX_LOSS_SHARE (default 0.2): a load that would remove or quarantine more than this share of
+    an entity's current warehouse rows stops its source (schema drift must not wipe a table)."""
+    value = setting("SEND_MAX_LOSS_SHARE")
+    return float(value) if value not in (None, "") else 0.2
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("SEND_DATA_DIR") or PROJECT_ROOT / "data")
 

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from send_pipeline.kernel import pseudonym
+from send_pipeline.kernel import pseudonym, settings
+from send_pipeline.kernel.errors import SourceUnusable
 from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.warehouse import Warehouse, ident
 from send_pipeline.nightly.extract.landing import read_manifest
@@ -38,12 +39,15 @@ def load_source(source: str, run: Run) -> dict:
                 manifest = read_manifest(folder)
                 checked = json.loads((folder / "validated.json").read_text())
                 accepted = accepted_files(folder)
+                before = _current_rows(conn, entity.table) if manifest["mode"] != "unchanged" else None
                 if entity.load == "text_table":
                     loaded = 0 if manifest["mode"] == "unchanged" else replace_text_table(
                         wh, conn, entity.table, pd.read_parquet(accepted[0]))
                 else:
                     loaded = _apply(wh, conn, entity, _prepared(run, entity, accepted), manifest, accepted)
                 rows_in, quarantined = manifest["rows"], checked["rows_quarantined"]
+                if before:
+                    guard_loss(entity, before, _current_rows(conn, entity.table), checked)
                 reconciled = rows_in == loaded + quarantined
                 if not reconciled:
                     raise RuntimeError(f"{entity.name}: reconciliation failed: {rows_in} extracted != "
@@ -55,6 +59,42 @@ def load_source(source: str, run: Run) -> dict:
         wh.dispose()
     log.info("loaded %s: %s", source, summary)
     return summary
+
+
+def _current_rows(conn, table: str) -> int | None:
+    """The rows a table holds now (inside the load's transaction), None if it does not exist yet."""
+    schema, _, name = table.rpartition(".")
+    exists = conn.execute(sa.text("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = :n"
+                                  + (" AND table_schema = :s" if schema else "")), {"n": name, "s": schema}).scalar()
+    return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {ident(table)}").scalar()) if exists else None
+
+
+def guard_loss(entity: Entity, before: int, after: int, checked: dict, share: float | None = None) -> None:
+    """Stop the source (its transaction rolls back: the last good state stays) when this load would
+    remove or quarantine more than SEND_MAX_LOSS_SHARE of the entity's current rows: a column whose type
+    changed or a required column blanked makes every row fail, and a replacing load would then empty the
+    table. The message names the table and the column most rows failed on (never a value)."""
+    share = settings.max_loss_share() if share is None else share
+    removed = max(before - after, 0)
+    quarantined = int(checked.get("rows_quarantined", 0))
+    lost = max(removed, quarantined)
+    if lost <= share * before:
+        return
+    by_column: dict[str, list] = {}
+    for q in checked.get("quarantine", []):
+        by_column.setdefault(q.get("column") or "(whole row)", []).append(q)
+    if by_column:
+        column, items = max(by_column.items(), key=lambda kv: len(kv[1]))
+        why = (f"{len(items)} of the {quarantined} quarantined rows failed on column '{column}' "
+               f"({str(items[0].get('reason') or items[0].get('rule'))[:120]})")
+    else:
+        why = f"the extract no longer has them (key column '{entity.key[0]}'); nothing was quarantined"
+    raise SourceUnusable(
+        f"{entity.source}/{entity.name}: the load would leave {after} of the {before} rows in {entity.table} "
+        f"(removing {removed}) and quarantine {quarantined}: {lost / before:.0%} of the table, more than "
+        f"SEND_MAX_LOSS_SHARE={share:g}; {why}. The source is stopped and {entity.table} keeps its last good "
+        "rows: check the export (a column's type or content changed?), then re-run, or raise SEND_MAX_LOSS_SHARE "
+        "for one run if the loss is real")
 
 
 def accepted_files(folder: Path) -> list[Path]:
