@@ -283,6 +283,13 @@ CASES = [
     Case("cms-drift-allowed-by-setting", "cms", cms("UPDATE cms_officer SET role = NULL"), "quarantined", "role",
          env={"SEND_MAX_LOSS_SHARE": "1"}),
     Case("ledger-resent-mostly-bad", "ledger", ledger(rows={i: {"Amount": "lots"} for i in range(3)}), "quarantined", "not money", 3, loaded=0),
+    # --- a future updated_at never moves the watermark past the extraction time ----------------------
+    Case("cms-future-updated-at", "cms", cms("UPDATE cms_person SET updated_at = '2099-01-01 00:00:00' WHERE person_id = {p}"),
+         "quarantined", "updated_at is later than the extraction time", 1),
+    Case("cms-future-updated-at-full", "cms", cms("UPDATE cms_request SET updated_at = '2099-12-31 23:59:59' WHERE person_id = {p}"),
+         "quarantined", "updated_at is later than the extraction time", full_refresh=True),
+    Case("cms-updated-at-not-a-timestamp", "cms", cms("UPDATE cms_person SET updated_at = 'yesterday' WHERE person_id = {p}"),
+         "quarantined", "updated_at", 1),
     # --- GIAS, banding rates, DfE release ------------------------------------------------------------
     Case("gias-missing-urn-column", "schools", gias(lambda r: _drop_col(r, "URN")), "stopped", "'URN' missing"),
     Case("gias-urn-not-a-number", "schools", gias(lambda r: _set(r, "URN", "12A456")), "quarantined", "URN", 1),
@@ -384,4 +391,39 @@ def check_case(case: Case, base: Base, tmp_path, monkeypatch):
         assert wh.scalar("SELECT COUNT(*) FROM ops.quarantine WHERE run_id = 'case'") == 0
     if case.id == "cms-tricky-names":  # stored exactly as typed, ready to be escaped in the SEN2 XML
         assert wh.scalar(f"SELECT forename FROM core.person WHERE person_id = {base.person_ids[0]}") == TRICKY_NAME
+    wh.dispose()
+
+
+def test_a_future_updated_at_does_not_hide_later_changes(base: Base, tmp_path, monkeypatch):
+    """A 2099 updated_at is quarantined and the watermark stays at the latest real change, so the next
+    night still reads a child added in between (before the fix the watermark became 2099 and every later
+    change was silently skipped)."""
+    from send_pipeline.nightly import steps as pipeline
+    from send_pipeline.kernel.settings import Settings
+    from send_pipeline.kernel.warehouse import Warehouse
+
+    la, work = tmp_path / "la", tmp_path / "work"
+    shutil.copytree(base.la, la)
+    shutil.copytree(base.work, work)
+    point_at(monkeypatch, la, work)
+    monkeypatch.setenv("SEND_DATA_DOCS", "0")
+    cms("UPDATE cms_person SET updated_at = '2099-01-01 00:00:00' WHERE person_id = {p}")(la, base)
+
+    def night(run_id):
+        run = pipeline.Run(Settings.resolve(), run_id, AS_AT)
+        pipeline.extract_source("cms", run)
+        pipeline.validate_source("cms", run)
+        return pipeline.load_source("cms", run)
+
+    first = night("n1")
+    assert first["person"]["quarantined"] == 1
+    wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")
+    high = wh.scalar("SELECT MAX(high_watermark) FROM ops.watermark WHERE entity = 'person'")
+    assert str(high) < "2027"
+    wh.dispose()
+    cms(P + "(990100, NULL, NULL, 'UN1', 'New', 'Child', '2015-01-01', 'F', 'WBRI', 'CV1 2AB', '2026-02-01 09:00:00')")(la, base)
+    second = night("n2")
+    assert second["person"]["extracted"] == 2 and second["person"]["quarantined"] == 1  # new child + the 2099 row again
+    wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")
+    assert wh.scalar("SELECT COUNT(*) FROM core.person WHERE person_id = 990100") == 1
     wh.dispose()

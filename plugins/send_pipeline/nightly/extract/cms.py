@@ -8,7 +8,8 @@ in memory whole.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+import logging
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,10 @@ from send_pipeline.nightly.extract.files import as_text
 from send_pipeline.nightly.sources import Entity, Source
 
 CMS_BATCH_ROWS = 250_000  # rows fetched and landed at a time
+FUTURE_UPDATED_AT = ("updated_at is later than the extraction time (a wrong clock or a typed date?): the row "
+                     "is quarantined so the watermark cannot pass it, and read again each night until corrected")
+
+log = logging.getLogger(__name__)
 
 
 def extract_cms(source: Source, cms_url: str, warehouse: Warehouse, landing_dir: Path, run_id: str, full_refresh: bool) -> dict:
@@ -65,8 +70,11 @@ def _extract_table(conn, source: str, entity: Entity, warehouse: Warehouse, land
                 query += f" OR {ident(pk)} IN ({', '.join(f':k{i}' for i in range(len(open_keys)))})"
                 params.update({f"k{i}": int(k) if k.isdigit() else k for i, k in enumerate(sorted(open_keys))})
     digest = hashlib.sha256((query + repr(sorted(params.items()))).encode()).hexdigest()
-    state = {"high": None, "rows": 0}
+    state = {"high": None, "rows": 0, "future": 0}
     key = entity.key[0]
+    # The watermark never passes the extraction time. The CMS's timestamps carry no zone: whichever of
+    # UTC and local time is later counts as now (a row is never called future because of summer time).
+    now = max(datetime.now(timezone.utc).replace(tzinfo=None), datetime.now())
 
     def batches():
         result = conn.execution_options(stream_results=True).execute(sa.text(query), params)
@@ -80,7 +88,13 @@ def _extract_table(conn, source: str, entity: Entity, warehouse: Warehouse, land
             raw["_source_row"] = (pd.to_numeric(frame[key], errors="coerce").astype("Int64").astype(object)
                                   .where(frame[key].notna(), None) if key in frame.columns else [None] * len(raw))
             if entity.updated_at and entity.updated_at in frame.columns:
-                high = pd.to_datetime(frame[entity.updated_at], errors="coerce").max()
+                raw["_parse_error"] = None
+                stamps = pd.to_datetime(frame[entity.updated_at], errors="coerce")
+                future = (stamps > _cutoff(now, stamps)).to_numpy(dtype=bool)
+                if future.any():  # quarantined (conform reads _parse_error); the watermark skips them
+                    raw.loc[future, "_parse_error"] = FUTURE_UPDATED_AT
+                    state["future"] += int(future.sum())
+                high = stamps[~future].max()
                 if not pd.isna(high) and (state["high"] is None or high.to_pydatetime() > state["high"]):
                     state["high"] = high.to_pydatetime()
             state["rows"] += len(raw)
@@ -91,8 +105,19 @@ def _extract_table(conn, source: str, entity: Entity, warehouse: Warehouse, land
     landing.land_batches(landing_dir, source, entity.name, run_id, batches(), lambda: {
         "origin": entity.origin, "mode": mode, "sha256": digest, "query": query,
         "source_total_rows": int(total), "low_watermark": low, "high_watermark": state["high"] or low,
+        "future_updated_at": state["future"],
     })
-    return {"rows": state["rows"], "mode": mode, "source_total_rows": int(total)}
+    if state["future"]:
+        log.warning("%s: %d row(s) have %s after the extraction time %s; quarantined, the watermark stays at %s",
+                    entity.origin, state["future"], entity.updated_at, now.isoformat(sep=" ", timespec="seconds"),
+                    state["high"] or low)
+    return {"rows": state["rows"], "mode": mode, "source_total_rows": int(total), "future_updated_at": state["future"]}
+
+
+def _cutoff(now: datetime, stamps: pd.Series):
+    """The extraction time comparable with the column: naive, or in UTC for zone-aware timestamps."""
+    tz = getattr(stamps.dt, "tz", None) if pd.api.types.is_datetime64_any_dtype(stamps) else None
+    return pd.Timestamp(datetime.now(timezone.utc)) if tz is not None else pd.Timestamp(now)
 
 
 def _land_absent(source: str, entity: Entity, landing_dir: Path, run_id: str) -> dict:
