@@ -92,6 +92,22 @@ def ledger(**kw):
     return mutate
 
 
+def ledger_bytes(byte: bytes = b"\x81", bom=False, lines=(0,), second_file=False):
+    """A ledger whose description on the given data lines carries a byte undefined in cp1252 (and invalid
+    UTF-8): 0x81, 0x8D, 0x8F, 0x90 or 0x9D."""
+    def mutate(la, base):
+        write_ledger(la, ledger_rows(base), encoding="utf-8" if bom else "cp1252", bom=bom)
+        path = la / "inbox" / "finance_ledger_20990101.csv"
+        out = path.read_bytes().split(b"\r\n")
+        for i in lines:
+            out[i + 1] = out[i + 1].replace(b"Top-up", b"Top" + byte + b"up")
+        path.write_bytes(b"\r\n".join(out))
+        if second_file:
+            write_ledger(la, [{**r, "Transaction ID": f"OK{i}"} for i, r in enumerate(ledger_rows(base, 2))],
+                         name="finance_ledger_20990102.csv")
+    return mutate
+
+
 def tracker_rows(base: Base, n=3) -> list[list]:
     return [[base.person_ids[i], "A Child", base.urn, "A School", "Ann Officer", "Annual", "01/10/2024",
              "10/10/2024", "20/10/2024", "01/11/2024", "Maintain", None, None, None] for i in range(n)]
@@ -206,7 +222,7 @@ CASES = [
     Case("ledger-utf8-bom", "ledger", ledger(encoding="utf-8", bom=True), "loaded", loaded=3),
     Case("ledger-utf8-no-bom", "ledger", ledger(encoding="utf-8"), "loaded", loaded=3),
     Case("ledger-cp1252", "ledger", ledger(rows={0: {"Supplier": "Caf\u00e9 \u2013 Ltd"}}), "loaded", loaded=3),
-    Case("ledger-stray-byte", "ledger", raw_bytes("finance_ledger_20990101.csv", b"Transaction ID,Amount\r\nT1,\x81\r\n"), "stopped", "neither UTF-8"),
+    Case("ledger-stray-byte", "ledger", raw_bytes("finance_ledger_20990101.csv", b"Transaction ID,Amount\r\nT1,\x81\r\n"), "stopped", "required column(s) 'Posting Date'"),
     Case("ledger-amount-spaces-commas", "ledger", ledger(rows={0: {"Amount": "\u00a3 1,234.56"}, 1: {"Amount": "1234.56"}}), "loaded", loaded=3),
     Case("ledger-amount-credits", "ledger", ledger(rows={0: {"Amount": "(120.00)"}, 1: {"Amount": "-\u00a3120.00"}}), "loaded", loaded=3),
     Case("ledger-amount-text", "ledger", ledger(rows={0: {"Amount": "twelve pounds"}}), "quarantined", "not money", 1, loaded=2),
@@ -221,6 +237,20 @@ CASES = [
     Case("ledger-account-code-outside-set", "ledger", ledger(rows={0: {"Account Code": "9999"}}), "warned", "account_code", 1, loaded=3),
     Case("ledger-year-disagrees-with-date", "ledger", ledger(rows={0: {"Financial Year": "2023/24"}}), "warned", "financial_year", 1, loaded=3),
     Case("ledger-bad-financial-year", "ledger", ledger(rows={0: {"Financial Year": "2024/26"}}), "quarantined", "Financial Year", 1, loaded=2),
+    # --- one bad byte quarantines its row only ------------------------------------------------------------
+    *[Case(f"ledger-undefined-cp1252-0x{b:02x}", "ledger", ledger_bytes(bytes([b])), "quarantined", f"byte 0x{b:02x} at line 2", 1, loaded=2)
+      for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)],
+    Case("ledger-undefined-byte-last-line", "ledger", ledger_bytes(lines=(2,)), "quarantined", "at line 4", 1, loaded=2),
+    Case("ledger-bom-plus-undefined-byte", "ledger", ledger_bytes(bom=True), "quarantined", "neither UTF-8", 1, loaded=2),
+    Case("ledger-undefined-byte-other-file-loads", "ledger", ledger_bytes(second_file=True), "quarantined", "neither UTF-8", 1, loaded=4),
+    Case("ledger-undefined-byte-in-header", "ledger", raw_bytes("finance_ledger_20990101.csv", (",".join(LEDGER_HEADER) + "\r\n").encode().replace(b"Supplier", b"Supp\x8dlier")),
+         "stopped", "header row cannot be read"),
+    Case("ledger-utf16-export", "ledger", lambda la, b: (la / "inbox" / "finance_ledger_20990101.csv").write_bytes(
+        "\r\n".join([",".join(LEDGER_HEADER)] + [",".join(r.values()) for r in ledger_rows(b)]).encode("utf-16-le").replace(b"\x00", b"\x81")),
+         "stopped", "lines are neither"),
+    Case("ledger-unclosed-quote-past-field-limit", "ledger", lambda la, b: write_ledger(la, ledger_rows(b)) or (la / "inbox" / "finance_ledger_20990101.csv").write_bytes(
+        (la / "inbox" / "finance_ledger_20990101.csv").read_bytes() + b'BAD9,15/05/2024,"' + b"x" * 200_000 + b"\r\n"), "stopped", "cannot be read"),
+    Case("ledger-long-quoted-description", "ledger", ledger(rows={0: {"Description": "y" * 200_000}}), "loaded", loaded=3),
     # --- annual review tracker (xlsx typed by people) -----------------------------------------------
     Case("tracker-sheet-renamed", "reviews", tracker(sheet="Sheet1"), "stopped", "no sheet named 'Reviews'"),
     Case("tracker-missing-column", "reviews", tracker(header=["Person"] + TRACKER_HEADER[1:]), "stopped", "'CMS ID' missing"),

@@ -92,3 +92,17 @@ def test_cp1252_utf8_bom_and_stray_bytes(tmp_path):
     bad.write_bytes(b"a,b\n1,2\n3,\x81\n")  # 0x81 is undefined in cp1252 and invalid UTF-8
     with pytest.raises(SourceUnusable, match="line 3"):
         decode_text_file(bad)
+
+
+def test_one_undefined_byte_marks_only_its_record(tmp_path):
+    from send_pipeline.nightly.extract.files import decode_export, read_csv
+
+    path = tmp_path / "led.csv"
+    # record 2 spans lines 3-4 (a quoted line break); the bad byte is on line 5 (record 3)
+    path.write_bytes(b'a,b\r\n1,ok\r\n2,"two\r\nlines"\r\n3,bad\x90byte\r\n4,\xe9t\xe9\r\n')
+    text, enc, bad = decode_export(path)
+    assert set(bad) == {5} and "0x90 at line 5" in bad[5] and enc == "cp1252 (line by line)"
+    frame = read_csv(path)
+    assert frame["a"].tolist() == ["1", "2", "3", "4"] and frame.loc[3, "b"] == "\u00e9t\u00e9"
+    assert frame["_parse_error"].notna().tolist() == [False, False, True, False]
+    assert "0x90 at line 5" in frame.loc[2, "_parse_error"]

@@ -147,11 +147,11 @@ def read_file(path: Path, entity: Entity) -> pd.DataFrame:
 
 def read_csv(path: Path) -> pd.DataFrame:
     """A CSV as text. Rows with the wrong number of fields are kept, marked for quarantine."""
-    text, _ = decode_text_file(path)
-    fast = _read_csv_columnar(text, path.name)
+    text, _, bad = decode_export(path)
+    fast = None if bad else _read_csv_columnar(text, path.name)
     if fast is not None:
         return fast
-    return _read_csv_rows(text, path)
+    return _read_csv_rows(text, path, bad)
 
 
 def _read_csv_columnar(text: str, name: str) -> pd.DataFrame | None:
@@ -201,19 +201,36 @@ def _read_csv_columnar(text: str, name: str) -> pd.DataFrame | None:
     return frame
 
 
-def _read_csv_rows(text: str, path: Path) -> pd.DataFrame:
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+def _read_csv_rows(text: str, path: Path, bad: dict[int, str] | None = None) -> pd.DataFrame:
+    """Row by row; `bad` (physical line -> what was wrong) marks the records on those lines for quarantine."""
+    bad = bad or {}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, spans, last = [], [], 0
+    try:
+        for row in reader:
+            rows.append(row)
+            spans.append(range(last + 1, reader.line_num + 1))  # the physical lines of this record
+            last = reader.line_num
+    except csv.Error as exc:
+        raise SourceUnusable(
+            f"{path.name}: line {reader.line_num}: the CSV cannot be read ({exc}); an unclosed quote often runs "
+            "the rest of the file into one field: correct or re-export the file") from None
     while rows and not any(cell.strip() for cell in rows[0]):
         rows.pop(0)
+        spans.pop(0)
     if not rows:
         raise SourceUnusable(f"{path.name}: the file is empty (no header row)")
+    if any(line in bad for line in spans[0]):
+        raise SourceUnusable(f"{path.name}: the header row cannot be read: {bad[next(n for n in spans[0] if n in bad)]}; "
+                             "re-export the file")
     header = [h.strip().lstrip("\ufeff") for h in rows[0]]
     records, errors, numbers = [], [], []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        error = None
-        if len(row) != len(header):
+        error = next((f"{bad[n]}: the row is quarantined (the byte is shown as \ufffd)"
+                      for n in spans[number - 1] if n in bad), None)
+        if error is None and len(row) != len(header):
             error = f"line has {len(row)} fields, the header has {len(header)} (truncated or unquoted comma)"
             row = (row + [None] * len(header))[: len(header)]
         records.append(row)
@@ -262,23 +279,46 @@ def read_workbook(path: Path, sheet: str) -> pd.DataFrame:
     return frame
 
 
-def decode_text_file(path: Path, expected: str = "cp1252") -> tuple[str, str]:
-    """Decode a text export: UTF-8 (with or without BOM), else the expected legacy encoding.
-
-    Returns (text, encoding used). A byte that is neither raises SourceUnusable naming the line.
-    """
+def decode_export(path: Path, expected: str = "cp1252") -> tuple[str, str, dict[int, str]]:
+    """Decode a text export: UTF-8 (with or without BOM), else the expected legacy encoding; failing
+    both, line by line (each line UTF-8, else `expected`), and the lines that are neither come back in
+    the third value (line number -> what was wrong) so that only their rows are quarantined. A file where
+    most lines are neither is not text of either encoding: SourceUnusable."""
     raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    body = raw[3:] if bom else raw
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8", {}
     except UnicodeDecodeError:
         pass
-    try:
-        return raw.decode(expected), expected
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+    if not bom:
+        try:
+            return body.decode(expected), expected, {}
+        except UnicodeDecodeError:
+            pass
+    lines, bad = body.split(b"\n"), {}
+    out = []
+    for number, line in enumerate(lines, start=1):
+        for encoding in ("utf-8", expected):
+            try:
+                out.append(line.decode(encoding))
+                break
+            except UnicodeDecodeError as exc:
+                error = exc
+        else:
+            bad[number] = f"byte 0x{line[error.start]:02x} at line {number} is neither UTF-8 nor {expected}"
+            out.append(line.decode(expected, errors="replace"))
+    if len(bad) > max(1, len(lines) // 2):
         raise SourceUnusable(
-            f"{path.name}: byte 0x{raw[exc.start]:02x} at line {line} is neither UTF-8 nor {expected}; "
-            "the file may be corrupt — re-export it"
-        ) from None
+            f"{path.name}: {len(bad)} of {len(lines)} lines are neither UTF-8 nor {expected} (first: "
+            f"{bad[min(bad)]}); the file is in another encoding or corrupt: re-export it as UTF-8 or {expected}")
+    return "\n".join(out), ("utf-8-sig" if bom else expected) + " (line by line)", bad
+
+
+def decode_text_file(path: Path, expected: str = "cp1252") -> tuple[str, str]:
+    """The whole file decoded strictly (see `decode_export`): a byte that is neither encoding raises
+    SourceUnusable naming the line."""
+    text, encoding, bad = decode_export(path, expected)
+    if bad:
+        raise SourceUnusable(f"{path.name}: {bad[min(bad)]}; the file may be corrupt — re-export it")
+    return text, encoding
