@@ -203,6 +203,20 @@ def _formula(ws):
     ws["G2"] = "=H2-10"
 
 
+def _stray_cell(ws):
+    ws["XFD1048576"] = "x"
+
+
+def _damage_sheet(la, base):
+    write_tracker(la, tracker_rows(base))
+    path = la / "inbox" / "annual_reviews_2099-00.xlsx"
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    with zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            out.writestr(item, data.replace(b"</sheetData>", b"<row><c") if item.filename == "xl/worksheets/sheet1.xml" else data)
+
+
 def _hide(ws):
     ws.row_dimensions[3].hidden = True
 
@@ -275,6 +289,10 @@ CASES = [
     Case("tracker-not-a-workbook", "reviews", raw_bytes("annual_reviews_2099-00.xlsx", b"this is not a workbook"), "stopped", "not a readable"),
     Case("tracker-empty-sheet", "reviews", lambda la, b: write_tracker(la, [], header=[]), "stopped", "empty"),
     Case("tracker-header-row-missing", "reviews", lambda la, b: write_tracker(la, tracker_rows(b), header=[]), "stopped", "is the header row missing"),
+    Case("tracker-stray-cell-xfd1048576", "reviews", tracker(after=_stray_cell), "stopped", "XFD1048576"),
+    Case("tracker-damaged-sheet-xml", "reviews", _damage_sheet, "stopped", "cannot be read"),
+    Case("tracker-stopped-well-under-cap", "reviews", tracker(), "stopped", "SEND_WORKBOOK_MAX_CELLS=10",
+         env={"SEND_WORKBOOK_MAX_CELLS": "10"}),
     # --- case management system ---------------------------------------------------------------------
     Case("cms-connection-refused", "cms", lambda la, b: os.environ.__setitem__(
         "AIRFLOW_CONN_SEND_CMS", "postgresql://reader@127.0.0.1:1/cms"), "stopped", "cannot connect to the CMS"),

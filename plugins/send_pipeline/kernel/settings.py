@@ -90,6 +90,13 @@ def max_loss_share() -> float:
     return float(value) if value not in (None, "") else 0.2
 
 
+def workbook_max_cells() -> int:
+    """SEND_WORKBOOK_MAX_CELLS (default 20,000,000): the most cells (rows x columns, from A1) a workbook
+    sheet may declare or use; the reader allocates the whole rectangle, so a stray cell at XFD1048576
+    would ask for hundreds of GiB."""
+    return max(1, int(setting("SEND_WORKBOOK_MAX_CELLS") or 20_000_000))
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("SEND_DATA_DIR") or PROJECT_ROOT / "data")
 

@@ -61,3 +61,43 @@ def test_whole_column_text_matches_value_by_value():
             series = series.astype(float)
         expected = [None if v is None or (isinstance(v, float) and v != v) else extract._text(v) for v in values]
         assert extract._column_text(series) == expected, name
+
+
+def test_workbook_size_is_checked_before_reading(tmp_path):
+    """A stray value at XFD1048576 would make the reader allocate ~512 GiB: stopped by name first;
+    blank styled padding does not count, and a sheet declared huge is refused by its declaration."""
+    import zipfile
+
+    import openpyxl
+    import pytest
+    from openpyxl.styles import Font
+
+    from send_pipeline.kernel.errors import SourceUnusable
+    from send_pipeline.nightly.extract.files import check_sheet_size, read_workbook
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Reviews"
+    ws.append(["CMS ID", "Outcome"])
+    ws.append([1, "Maintain"])
+    for r in range(3, 5003):  # 5,000 rows of formatting, no values
+        ws.cell(r, 1).font = Font(bold=True)
+    padded = tmp_path / "padded.xlsx"
+    book.save(padded)
+    check_sheet_size(padded, "Reviews", limit=20_000)  # declared 10,004 cells; values 2 x 2
+    assert read_workbook(padded, "Reviews")["CMS ID"].tolist() == ["1"]
+    ws["XFD1048576"] = "x"
+    stray = tmp_path / "stray.xlsx"
+    book.save(stray)
+    with pytest.raises(SourceUnusable, match="XFD1048576"):
+        read_workbook(stray, "Reviews")
+    src = zipfile.ZipFile(padded)  # the declaration alone (cells absent) is refused too
+    forged = tmp_path / "declared.xlsx"
+    with zipfile.ZipFile(forged, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:B5002"/>', b'<dimension ref="A1:XFD1048576"/>')
+            out.writestr(item, data)
+    with pytest.raises(SourceUnusable, match="declares its size as XFD1048576"):
+        read_workbook(forged, "Reviews")

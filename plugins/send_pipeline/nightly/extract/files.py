@@ -11,11 +11,13 @@ import csv
 import fnmatch
 import hashlib
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from send_pipeline.kernel import settings
 from send_pipeline.kernel.errors import SourceUnusable
 from send_pipeline.kernel.files import sha256_file
 from send_pipeline.kernel.warehouse import Warehouse
@@ -259,7 +261,22 @@ def read_workbook(path: Path, sheet: str) -> pd.DataFrame:
     names = {n.strip().lower(): n for n in book.sheet_names}
     if sheet.lower() not in names:
         raise SourceUnusable(f"{path.name}: no sheet named '{sheet}' (sheets: {', '.join(book.sheet_names)})")
-    rows = book.get_sheet_by_name(names[sheet.lower()]).to_python(skip_empty_area=False)
+    check_sheet_size(path, names[sheet.lower()])
+    try:
+        data = book.get_sheet_by_name(names[sheet.lower()])
+        pad = [None] * (data.start[1] if data.start else 0)  # iter_rows starts at row 1 but at the first used column
+        return _sheet_frame(path, sheet, (pad + row for row in data.iter_rows()))
+    except SourceUnusable:
+        raise
+    except Exception as exc:  # calamine's XmlError and kin: a damaged sheet
+        raise SourceUnusable(f"{path.name}: sheet '{sheet}' cannot be read ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0][:160] if str(exc) else ''}); open it in Excel, save it again "
+                             "as .xlsx and re-send it") from None
+
+
+def _sheet_frame(path: Path, sheet: str, rows) -> pd.DataFrame:
+    """Rows streamed from the sheet (blank rows dropped as they come: a sheet padded with a million blank
+    rows never sits in memory)."""
     header = None
     records, numbers = [], []
     for number, row in enumerate(rows, start=1):
@@ -277,6 +294,78 @@ def read_workbook(path: Path, sheet: str) -> pd.DataFrame:
     frame["_source_file"] = path.name
     frame["_source_row"] = numbers
     return frame
+
+
+_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"[^>]*?(/>|>\s*</(?:\w+:)?c>|>)')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,4})?([0-9]{1,8})?:?([A-Z]{1,4})?([0-9]{1,8})?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def check_sheet_size(path: Path, sheet: str, limit: int | None = None) -> None:
+    """Stop before reading a sheet whose declared dimension, or whose furthest cell holding a value, makes
+    a rectangle (from A1) of more than SEND_WORKBOOK_MAX_CELLS cells: the reader would allocate all of it.
+    The sheet's XML is streamed (bounded memory); empty styled cells (padding) do not count."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    limit = limit or settings.workbook_max_cells()
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rid = next(e.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+                       for e in book.iter() if e.tag.endswith("}sheet") and e.get("name") == sheet)
+            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            with z.open(part) as stream:
+                _scan_sheet(path, sheet, stream, limit)
+    except SourceUnusable:
+        raise
+    except (zipfile.BadZipFile, KeyError, StopIteration, ET.ParseError, OSError, EOFError) as exc:
+        raise SourceUnusable(f"{path.name}: the workbook's structure cannot be read ({type(exc).__name__}: "
+                             f"{str(exc)[:120]}); open it in Excel, save it again as .xlsx and re-send it") from None
+
+
+def _scan_sheet(path: Path, sheet: str, stream, limit: int) -> None:
+    def check(col: int, row: int, what: str, ref: str) -> None:
+        if col * row > limit:
+            raise SourceUnusable(
+                f"{path.name}: sheet '{sheet}' {what} {ref} ({row:,} rows x {col:,} columns = {col * row:,} cells, more "
+                f"than SEND_WORKBOOK_MAX_CELLS={limit:,}); a stray cell far from the data (Ctrl+End in Excel finds it): "
+                "delete the rows and columns after the data, save and re-send the workbook")
+
+    tail, max_col, max_row, first = b"", 0, 0, True
+    while chunk := stream.read(1 << 20):
+        data = tail + chunk
+        if first:
+            first = False
+            dim = _DIMENSION.search(data[:65536])
+            if dim and dim.group(3 if dim.group(3) else 1) and dim.group(4 if dim.group(4) else 2):
+                col, row = dim.group(3 if dim.group(3) else 1), dim.group(4 if dim.group(4) else 2)
+                check(_column_number(col), int(row), "declares its size as", (col + row).decode())
+        end = 0
+        for m in _CELL.finditer(data):
+            end = m.end()
+            if m.group(3) == b">":  # a cell with content (a value, inline string or formula)
+                col, row = _column_number(m.group(1)), int(m.group(2))
+                max_col, max_row = max(max_col, col), max(max_row, row)
+        tail = data[max(end, len(data) - 512):]
+    if max_col and max_row:
+        check(max_col, max_row, "has a value as far as", f"cell {_letters(max_col)}{max_row}")
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col:
+        col, r = divmod(col - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def decode_export(path: Path, expected: str = "cp1252") -> tuple[str, str, dict[int, str]]:
