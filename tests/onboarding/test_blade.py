@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from send_pipeline.onboarding import blade, sen2_returns
+from send_pipeline.onboarding import blade, returns
 
 from . import blade_writer
 
@@ -16,12 +16,15 @@ def test_round_trip_equals_the_xml(tiny_return, tmp_path, sex_column):
     assert list(found) == ["28-01-2026"] and set(found["28-01-2026"]) == set(blade.MODULES)
     assert "2026-Jan-15 00:00:00" in files["sen2"].read_text()
     got = blade.read_export(found["28-01-2026"])
-    want = sen2_returns.read_xml(tiny_return["xml"])
+    want = returns.read_return(tiny_return["xml"]).tables
+    own = ["origin", "return_file", "return_sha256"]
     for entity in want:
-        a = got[entity].drop(columns=["source_file"]).reset_index(drop=True)
-        b = want[entity].drop(columns=["source_file"]).reset_index(drop=True)
+        assert len(want[entity]) > 0, entity
+        a = got[entity].drop(columns=own).reset_index(drop=True)
+        b = want[entity].drop(columns=own).reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b, obj=entity)
-    assert set(got["person"]["source_file"]) == {"Blade-Export_28-01-2026_*.csv"}
+    assert set(got["person"]["return_file"]) == {"Blade-Export_28-01-2026_*.csv"}
+    assert set(got["person"]["origin"]) == {"blade_csv"} and set(got["person"]["return_year"]) == {"2026"}
 
 
 def test_dates_and_flags():

@@ -10,7 +10,9 @@ in others; dates are written `2022-Sep-28 00:00:00`; flags may be 0/1 or true/fa
 (NativeId, sourceid, *orderseqcolumn, attendancepattern, ...) are ignored, missing optional ones are NULL.
 
 The files are read into the canonical SEN2 tables (sen2/scope.py's shape, as sen2/reader.py gives for
-the XML) and turned into entities by sen2_returns.from_canonical: one mapping for both forms.
+the XML, with the year's structure from returns.structure_for) and turned into entities by
+returns.to_entities: one mapping for both forms. Rows carry origin `blade_csv`, return_file
+`Blade-Export_<date>_*.csv` and return_sha256 over the nine files in module order.
 """
 from __future__ import annotations
 
@@ -21,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from send_pipeline.sen2.structure import load
+import hashlib
 
-from .sen2_returns import from_canonical
+from .returns import structure_for, to_entities
 
 MODULES = ["sen2", "person", "requests", "assessment", "namedplan", "plandetail", "activeplans",
            "placementdetail", "senneed"]
@@ -33,7 +35,6 @@ TABLE_OF = {"person": "person", "requests": "requests", "assessment": "assessmen
 PARENT = {"person": "sen2", "requests": "person", "assessment": "requests", "activeplans": "requests",
           "namedplan": "assessment", "plandetail": "namedplan", "placementdetail": "activeplans",
           "senneed": "activeplans"}
-ALIASES = {"gendercurrent": "sex"}
 NAME = re.compile(r"^Blade-Export_(\d{2}-\d{2}-\d{4})_([a-z0-9]+)\.csv$", re.IGNORECASE)
 _BLADE_DATE = re.compile(r"^(\d{4})-([A-Za-z]{3})-(\d{1,2})(?: \d{2}:\d{2}:\d{2})?$")
 FLAGS = {"true": "1", "false": "0"}  # flag items only (RYA, Week20, PB, ...): codes and text stay as written
@@ -84,15 +85,19 @@ def read_export(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
         raise BladeError(f"{files['sen2'].name}: no header row")
     head = raw["sen2"][0]
     year = int(head.get("year") or 0)
-    structure = load(year)
+    structure = structure_for(year)
     for m in MODULES[1:]:
         need = f"{PARENT[m]}tableid"
         if raw[m] and need not in raw[m][0]:
             raise BladeError(f"{files[m].name}: no {need} column (the link to its parent)")
     tables = _canonical(raw, structure)
-    origin = {"source_file": files["sen2"].name.replace("_sen2.csv", "_*.csv"), "collection_year": year,
-              "reference_date": blade_date(head.get("referencedate"))}
-    return from_canonical(tables, origin)
+    digest = hashlib.sha256()
+    for m in MODULES:
+        digest.update(hashlib.sha256(files[m].read_bytes()).digest())
+    provenance = {"origin": "blade_csv", "return_file": files["sen2"].name.replace("_sen2.csv", "_*.csv"),
+                  "return_year": str(year), "return_reference_date": blade_date(head.get("referencedate")),
+                  "return_sha256": digest.hexdigest()}
+    return to_entities(tables, provenance)
 
 
 def _canonical(raw: dict[str, list[dict]], structure) -> dict[str, pd.DataFrame]:
@@ -125,8 +130,8 @@ def _canonical(raw: dict[str, list[dict]], structure) -> dict[str, pd.DataFrame]
                 request_of.setdefault(module, {})[r.get(f"{module}tableid")] = rs
             for leaf in leaves:
                 v = r.get(leaf.lower())
-                if v is None:
-                    v = next((r.get(a) for a, target in ALIASES.items() if target == leaf.lower()), None)
+                if v is None and leaf == "Sex" and "GenderCurrent" not in leaves:
+                    v = r.get("gendercurrent")  # the years whose export calls the person's sex gendercurrent
                 if v is not None and (name, leaf) in date_leaves:
                     v = blade_date(v)
                 elif v is not None and (name, leaf) in flag_leaves:

@@ -1,6 +1,6 @@
 """One person is one person, across several returns and the CMS; the latest return wins for what it
 covers, and the CMS, where configured, wins for the period it covers. Pure functions over entity tables
-(onboarding.sen2_returns / blade, and CMS-shaped tables), no warehouse.
+(onboarding.returns / blade, and CMS-shaped tables: shapes.columns), no warehouse.
 
 THE MATCH RULE (stated once, here; docs/onboarding.md repeats it):
 1. Two records are the same person when they share a UPN, or share a ULN, or share surname + forename +
@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .entities import ENTITIES, key
+from . import ids, shapes
+
+ENTITIES = shapes.ENTITIES
+FROM = "from_origin"  # the column naming which origin (a key of combine's `origins`) a kept row came from
 
 REASON_DOB = "one UPN or ULN, different dates of birth"
 REASON_TWO_UPNS = "one person, two UPNs or ULNs"
@@ -42,6 +45,15 @@ class Matched:
     tables: dict[str, pd.DataFrame]            # entity → rows kept, person_id etc. re-keyed to the matched person
     quarantine: pd.DataFrame                   # origin, entity, person_id (the origin's), reason: no values
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # origin → entity → rows kept
+
+
+def _record_id(entity: str, *parts) -> str:
+    return str(ids.stable_id(entity, *parts))
+
+
+def _names(s: pd.Series) -> pd.Series:
+    return pd.Series([ids.norm_name(None if v is pd.NA or (isinstance(v, float) and v != v) else v) or None
+                      for v in s], index=s.index, dtype=object)
 
 
 def _norm(s: pd.Series) -> pd.Series:
@@ -71,7 +83,7 @@ def match_people(people: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     p = people.reset_index(drop=True)
     upn, uln, dob = _norm(p["upn"]), _norm(p["uln"]), _norm(p["dob"])
     name = pd.Series([None if None in parts else "|".join(parts)
-                      for parts in zip(_norm(p["surname"]), _norm(p["forename"]), dob)], dtype=object)
+                      for parts in zip(_names(p["surname"]), _names(p["forename"]), dob)], dtype=object)
     u = _Union(len(p))
     first_upn: dict = {}
     for i, v in upn.items():  # a shared UPN: one person
@@ -102,30 +114,39 @@ def match_people(people: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     clash_roots = set(named.loc[named["name"].isin(clash_names), "root"])
     reason[root.isin(clash_roots).to_numpy() & reason.isna().to_numpy()] = REASON_NAME_DOB
     # the matched person's id: derived from the group's best identifier (UPN, else ULN, else name+dob)
-    best = groups.assign(ident=[f"upn:{a}" if a else f"uln:{b}" if b else f"nd:{c}" if c else f"row:{i}"
-                                for i, (a, b, c) in enumerate(zip(upn, uln, name))])
-    best["rank"] = best["ident"].str[:3].map({"upn": 0, "uln": 1, "nd:": 2, "row": 3})
+    best = groups.assign(ident=[ids.identity(a, b, sn, fn, d) or f"row:{i}" for i, (a, b, sn, fn, d) in enumerate(
+        zip(p["upn"].astype(object).where(upn.notna(), None), p["uln"].astype(object).where(uln.notna(), None),
+            p["surname"].astype(object), p["forename"].astype(object), dob))])
+    best["rank"] = best["ident"].str[:3].map({"upn": 0, "uln": 1, "nam": 2, "row": 3})
     ident = best.sort_values(["rank", "ident"]).drop_duplicates("root").set_index("root")["ident"]
-    matched = root.map(lambda r: key(ident[r]))
+    matched = root.map(lambda r: _record_id("person", ident[r]))
     matched.index, reason.index = people.index, people.index
     return matched, reason
 
 
-def combine(origins: dict[str, dict[str, pd.DataFrame]], census: dict[str, str],
-            cms_from: str | None = None) -> Matched:
+def combine(origins: dict[str, dict[str, pd.DataFrame]], cms_from: str | None = None,
+            census: dict[str, str] | None = None) -> Matched:
     """Several origins' entity tables → one set: people matched, each record from one origin.
 
     `origins`: origin name (a return's file name, or "cms") → entity → table (entity shapes, TEXT);
-    `census`: return origin → its census (reference) day, ISO text: the later, the higher its precedence;
-    `cms_from`: the first day the CMS covers (ISO), when "cms" is among the origins (None: all time).
+    `cms_from`: the first day the CMS covers (ISO), when "cms" is among the origins (None: the CMS wins only
+    the records it holds); `census`: return origin → its census (reference) day, ISO text, the later the
+    higher its precedence (default: the return's own `return_reference_date`).
+    Returned tables carry FROM (the origin's name); the quarantine names origin, entity, the origin's
+    person_id and a value-free reason.
     """
     names = list(origins)
-    people = pd.concat([origins[o]["person"].assign(origin=o) for o in names], ignore_index=True)
+    census = dict(census or {})
+    for o in names:
+        ref = origins[o]["person"].get("return_reference_date")
+        if o not in census and ref is not None and ref.notna().any():
+            census[o] = str(ref.dropna().iloc[0])
+    people = pd.concat([origins[o]["person"].assign(**{FROM: o}) for o in names], ignore_index=True)
     matched, reason = match_people(people)
     people = people.assign(matched=matched, reason=reason)
-    remap = {(o, pid): m for o, pid, m in people[["origin", "person_id", "matched"]].itertuples(index=False)}
-    bad = {(o, pid) for o, pid, r in people[["origin", "person_id", "reason"]].itertuples(index=False) if r}
-    quarantine = people.loc[people["reason"].notna(), ["origin", "person_id", "reason"]].assign(entity="person")
+    remap = {(o, pid): m for o, pid, m in people[[FROM, "person_id", "matched"]].itertuples(index=False)}
+    bad = {(o, pid) for o, pid, r in people[[FROM, "person_id", "reason"]].itertuples(index=False) if r}
+    quarantine = people.loc[people["reason"].notna(), [FROM, "person_id", "reason"]].rename(columns={FROM: "origin"}).assign(entity="person")
     with_cms = CMS in names
 
     def precedence(frame: pd.DataFrame, date_col: str | None) -> tuple[list[int], list[str]]:
@@ -133,7 +154,7 @@ def combine(origins: dict[str, dict[str, pd.DataFrame]], census: dict[str, str],
         the period the CMS covers (-1: dropped, the CMS is complete there)."""
         prec, day = [], []
         dates = frame[date_col] if date_col else pd.Series([None] * len(frame), index=frame.index)
-        for o, d in zip(frame["origin"], dates):
+        for o, d in zip(frame[FROM], dates):
             if o == CMS:
                 prec.append(2)
             elif with_cms and cms_from is not None and isinstance(d, str) and d >= cms_from:
@@ -148,7 +169,7 @@ def combine(origins: dict[str, dict[str, pd.DataFrame]], census: dict[str, str],
     for entity in ["person", "request", "plan"]:
         rows = []
         for o in names:
-            f = origins[o][entity].assign(origin=o)
+            f = origins[o][entity].assign(**{FROM: o})
             keep = pd.Series([(o, pid) not in bad for pid in f["person_id"]], index=f.index, dtype=bool)
             f = f.loc[keep].copy()
             f["_old"] = f[entity + "_id"] if entity != "person" else f["person_id"]
@@ -165,18 +186,18 @@ def combine(origins: dict[str, dict[str, pd.DataFrame]], census: dict[str, str],
             record = RECORD[entity]
         f = f.sort_values(["_prec", "_day"], ascending=False, kind="stable").drop_duplicates(record, keep="first")
         if entity != "person":
-            f[entity + "_id"] = [key(entity, *vals) for vals in f[record].itertuples(index=False)]
-        winner[entity] = {(o, old): new for o, old, new in f[["origin", "_old", entity + "_id"]].itertuples(index=False)}
+            f[entity + "_id"] = [_record_id(entity, *vals) for vals in f[record].itertuples(index=False)]
+        winner[entity] = {(o, old): new for o, old, new in f[[FROM, "_old", entity + "_id"]].itertuples(index=False)}
         out[entity] = f.drop(columns=[c for c in ("_old", "_prec", "_day", "_rec") if c in f]).reset_index(drop=True)
     # a plan's assessment is its request's (the CMS's own assessment ids are mapped through its request)
     assessment_of = {(o, a): winner["request"].get((o, r)) for o in names
                      for a, r in origins[o]["assessment"][["assessment_id", "request_id"]].itertuples(index=False)}
-    out["plan"]["assessment_id"] = [assessment_of.get((o, a)) if isinstance(a, str) else None
-                                    for o, a in out["plan"][["origin", "assessment_id"]].itertuples(index=False)]
+    out["plan"]["assessment_id"] = [assessment_of.get((o, a)) if a is not None and a == a else None
+                                    for o, a in out["plan"][[FROM, "assessment_id"]].itertuples(index=False)]
     for entity, (parent, col) in CHILD_OF.items():
         rows = []
         for o in names:
-            f = origins[o][entity].assign(origin=o)
+            f = origins[o][entity].assign(**{FROM: o})
             new = [winner[parent].get((o, v)) for v in f[col]]
             f = f.assign(**{col: new}).loc[pd.Series(new, index=f.index, dtype=object).notna()]
             if entity == "assessment":
@@ -185,6 +206,6 @@ def combine(origins: dict[str, dict[str, pd.DataFrame]], census: dict[str, str],
                 f["person_id"] = [remap.get((o, v), v) for v in f["person_id"]]
             rows.append(f)
         out[entity] = pd.concat(rows, ignore_index=True)
-    counts = {o: {e: int((out[e]["origin"] == o).sum()) for e in ENTITIES} for o in names}
+    counts = {o: {e: int((out[e][FROM] == o).sum()) for e in ENTITIES} for o in names}
     q = quarantine[["origin", "entity", "person_id", "reason"]].reset_index(drop=True)
     return Matched(out, q, counts)
