@@ -47,3 +47,16 @@ def test_a_broken_link_column_is_named(tiny_return, tmp_path):
     files["requests"].write_text(text)
     with pytest.raises(blade.BladeError, match="requests.csv: no persontableid column"):
         blade.read_export(blade.find_exports(tmp_path)["28-01-2026"])
+
+
+def test_an_orphan_row_is_dropped_not_attached_elsewhere(tiny_return, tmp_path):
+    files = blade_writer.write(tiny_return["xml"], tmp_path)
+    lines = files["senneed"].read_text().splitlines()
+    header = lines[0].split(",")
+    col = header.index("activeplanstableid")
+    row = lines[1].split(",")
+    row[col] = "NO_SUCH_PARENT"
+    files["senneed"].write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n")
+    got = blade.read_export(blade.find_exports(tmp_path)["28-01-2026"])
+    want = returns.read_return(tiny_return["xml"]).tables
+    assert len(got["need"]) == len(want["need"]) - 1

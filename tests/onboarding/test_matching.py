@@ -137,3 +137,18 @@ def test_on_the_readers_output_a_clean_person_keeps_the_readers_id(tiny_return):
     # UPN-identified people keep the reader's person_id (the same derivation)
     with_upn = read["person"][read["person"]["upn"].notna()]
     assert set(with_upn["person_id"]) <= set(m.tables["person"]["person_id"])
+
+
+def test_the_same_return_as_two_years_counts_once_and_the_later_wins(tiny_return):
+    """The tiny LA's return read as if submitted in two years (every record overlaps): each record once,
+    all from the later one, nothing quarantined."""
+    from send_pipeline.onboarding import returns
+
+    read = returns.read_return(tiny_return["xml"]).tables
+    earlier = {e: f.assign(return_reference_date="2025-01-16") for e, f in read.items()}
+    m = matching.combine({"SEN2_331_2025.xml": earlier, "SEN2_331_2026.xml": read})
+    assert m.quarantine.empty
+    for entity in shapes.ENTITIES:
+        assert len(m.tables[entity]) == len(read[entity]), entity
+        assert m.counts["SEN2_331_2025.xml"][entity] == 0
+        assert m.counts["SEN2_331_2026.xml"][entity] == len(read[entity])
