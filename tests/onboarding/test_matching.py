@@ -152,3 +152,11 @@ def test_the_same_return_as_two_years_counts_once_and_the_later_wins(tiny_return
         assert len(m.tables[entity]) == len(read[entity]), entity
         assert m.counts["SEN2_331_2025.xml"][entity] == 0
         assert m.counts["SEN2_331_2026.xml"][entity] == len(read[entity])
+
+
+def test_rows_in_are_accounted_for():
+    m = matching.combine(origins(), cms_from="2023-09-01")
+    assert m.rows_in[R23]["person"] == 4 and m.rows_in[R24]["plan"] == 3 and m.rows_in["cms"]["need"] == 1
+    # 2023's four people: Able and Earl superseded by 2024, Cole and Dunn quarantined
+    assert m.rows_in[R23]["person"] - m.counts[R23]["person"] == 4
+    assert (m.quarantine["origin"] == R23).sum() == 2

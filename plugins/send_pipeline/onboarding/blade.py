@@ -17,13 +17,12 @@ returns.to_entities: one mapping for both forms. Rows carry origin `blade_csv`, 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-
-import hashlib
 
 from .returns import structure_for, to_entities
 

@@ -45,6 +45,9 @@ class Matched:
     tables: dict[str, pd.DataFrame]            # entity → rows kept, person_id etc. re-keyed to the matched person
     quarantine: pd.DataFrame                   # origin, entity, person_id (the origin's), reason: no values
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # origin → entity → rows kept
+    # origin → entity → rows given; rows_in - counts = superseded by another origin's record (a later
+    # return, the CMS), held with a quarantined person, or an orphan (its parent record is not kept)
+    rows_in: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _record_id(entity: str, *parts) -> str:
@@ -146,7 +149,8 @@ def combine(origins: dict[str, dict[str, pd.DataFrame]], cms_from: str | None = 
     people = people.assign(matched=matched, reason=reason)
     remap = {(o, pid): m for o, pid, m in people[[FROM, "person_id", "matched"]].itertuples(index=False)}
     bad = {(o, pid) for o, pid, r in people[[FROM, "person_id", "reason"]].itertuples(index=False) if r}
-    quarantine = people.loc[people["reason"].notna(), [FROM, "person_id", "reason"]].rename(columns={FROM: "origin"}).assign(entity="person")
+    quarantine = people.loc[people["reason"].notna(), [FROM, "person_id", "reason"]]
+    quarantine = quarantine.rename(columns={FROM: "origin"}).assign(entity="person")
     with_cms = CMS in names
 
     def precedence(frame: pd.DataFrame, date_col: str | None) -> tuple[list[int], list[str]]:
@@ -192,7 +196,7 @@ def combine(origins: dict[str, dict[str, pd.DataFrame]], cms_from: str | None = 
     # a plan's assessment is its request's (the CMS's own assessment ids are mapped through its request)
     assessment_of = {(o, a): winner["request"].get((o, r)) for o in names
                      for a, r in origins[o]["assessment"][["assessment_id", "request_id"]].itertuples(index=False)}
-    out["plan"]["assessment_id"] = [assessment_of.get((o, a)) if a is not None and a == a else None
+    out["plan"]["assessment_id"] = [assessment_of.get((o, a)) if pd.notna(a) else None
                                     for o, a in out["plan"][[FROM, "assessment_id"]].itertuples(index=False)]
     for entity, (parent, col) in CHILD_OF.items():
         rows = []
@@ -207,5 +211,6 @@ def combine(origins: dict[str, dict[str, pd.DataFrame]], cms_from: str | None = 
             rows.append(f)
         out[entity] = pd.concat(rows, ignore_index=True)
     counts = {o: {e: int((out[e][FROM] == o).sum()) for e in ENTITIES} for o in names}
+    rows_in = {o: {e: int(len(origins[o][e])) for e in ENTITIES} for o in names}
     q = quarantine[["origin", "entity", "person_id", "reason"]].reset_index(drop=True)
-    return Matched(out, q, counts)
+    return Matched(out, q, counts, rows_in)
