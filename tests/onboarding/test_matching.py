@@ -96,6 +96,7 @@ def test_precedence_and_no_double_counting():
     assert set(need["plan_id"]) <= set(m.tables["plan"]["plan_id"])
     # the plan → assessment → request chain holds after re-keying (the CMS's own assessment id too)
     ford = m.tables["plan"][m.tables["plan"][matching.FROM] == "cms"].iloc[0]
+    assert ford["person_id"] == "7"  # the CMS's own id: the tracker's CMS ID still finds Ford
     assert ford["assessment_id"] in set(m.tables["assessment"]["assessment_id"])
     assert set(m.tables["assessment"]["request_id"]) <= set(req["request_id"])
     assert m.counts == {

@@ -16,6 +16,9 @@ THE MATCH RULE (stated once, here; docs/onboarding.md repeats it):
    the CMS, when it is configured, for records dated in the period it covers (cms_from onwards), and for any
    record it also holds; otherwise the return with the latest census day. A record's children (assessment,
    placements, needs, review items) come from the origin that won the record, never mixed.
+4. IDS after matching: a person the CMS holds keeps the CMS's person_id; any other person gets
+   ids.stable_id("person", <best identity of the group>), which is the reader's id for a cleanly matched
+   person; requests and plans get ids.stable_id(entity, person, date); an assessment takes its request's.
 """
 from __future__ import annotations
 
@@ -146,6 +149,11 @@ def combine(origins: dict[str, dict[str, pd.DataFrame]], cms_from: str | None = 
             census[o] = str(ref.dropna().iloc[0])
     people = pd.concat([origins[o]["person"].assign(**{FROM: o}) for o in names], ignore_index=True)
     matched, reason = match_people(people)
+    # a person the CMS holds keeps the CMS's own id (the review tracker's `CMS ID` and every later night
+    # refer to it); a person known only from returns keeps the id derived from their identity
+    from_cms = (people[FROM] == CMS) & reason.isna()
+    cms_id = dict(zip(matched[from_cms], people.loc[from_cms, "person_id"]))
+    matched = matched.map(lambda m: cms_id.get(m, m))
     people = people.assign(matched=matched, reason=reason)
     remap = {(o, pid): m for o, pid, m in people[[FROM, "person_id", "matched"]].itertuples(index=False)}
     bad = {(o, pid) for o, pid, r in people[[FROM, "person_id", "reason"]].itertuples(index=False) if r}
