@@ -171,9 +171,14 @@ def _orphans(conn, child: str, col: str, parent: str, pkey: str) -> int:
 
 def first_night(cms_url: str, settings: Settings | None = None) -> dict:
     """What a first (full-refresh) night would land and quarantine, per entity: the real extract and
-    validation, into a throwaway owner-only folder and an empty DuckDB warehouse. Counts by column and
-    reason only; the folder (with the quarantined rows) is removed afterwards."""
+    validation, into a throwaway owner-only folder and an empty DuckDB warehouse. The sources a night
+    loads before the CMS (SOURCE_ORDER: the DfE release, GIAS, banding) are loaded first from the inbox,
+    as the night would, since the CMS's checks look up schools (a URN must be in GIAS); one that cannot
+    be loaded is named under `_before_cms`. Counts by column and reason only; the folder (with the
+    quarantined rows) is removed afterwards."""
     from ..nightly.extract import extract_source
+    from ..nightly.sources import SOURCE_ORDER
+    from ..nightly.steps import run_source
     from ..nightly.validate import validate_source
 
     base = settings or Settings.resolve()
@@ -184,12 +189,19 @@ def first_night(cms_url: str, settings: Settings | None = None) -> dict:
                                 landing_dir=work / "landing", output_dir=work / "output", consortium=(),
                                 consortium_level=False)
         run = Run(s, "check_source", date.today(), True)
+        before = {}
+        for source in SOURCE_ORDER[:SOURCE_ORDER.index("cms")]:
+            try:
+                run_source(source, run)
+                before[source] = "loaded"
+            except Exception as exc:  # noqa: BLE001 - reported: the CMS checks that need it will say so
+                before[source] = f"not loaded ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
         try:
             extract_source("cms", run)
             validate_source("cms", run)
         except SourceUnusable as exc:
             return {"unusable": str(exc)}
-        out = {}
+        out = {"_before_cms": before}
         for entity in cms.SOURCE.entities:
             v = json.loads((run.landing("cms", entity.name) / "validated.json").read_text())
             reasons: dict = {}
@@ -226,8 +238,10 @@ def render(report: Readiness) -> str:
         lines += ["", "First night (full refresh) would:"]
         if "unusable" in report.first_night:
             lines.append(f"  stop: {report.first_night['unusable']}")
+        for source, state in report.first_night.get("_before_cms", {}).items():
+            lines.append(f"  (loaded first, as a night does: {source} {state})")
         for name, f in report.first_night.items():
-            if name == "unusable":
+            if name in ("unusable", "_before_cms"):
                 continue
             lines.append(f"  {name}: {f['rows']} rows, {f['quarantined']} quarantined, {f['warned']} warned")
             for col, reasons in f["reasons"].items():
