@@ -195,3 +195,29 @@ def test_the_contract_views_run_on_both_engines(engine, request):
                 assert list(result.keys()) == [c.source for c in e.columns] and result.fetchall() == []
     finally:
         wh.dispose()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_cms_is_checked_the_same_way(demo, pg_database):
+    """The same contract on another engine (typed columns: real dates, bigints), through the same SQL."""
+    import pandas as pd
+
+    src = sa.create_engine(f"sqlite:///{demo['db']}")
+    dst = sa.create_engine(pg_database)
+    try:
+        for e in cms.SOURCE.entities:
+            frame = pd.read_sql_table(e.origin, src)
+            for c in e.columns:
+                if c.type == "date":
+                    frame[c.source] = pd.to_datetime(frame[c.source], errors="coerce").dt.date
+            frame.to_sql(e.origin, dst, index=False)
+        with dst.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE cms_plan RENAME COLUMN cease_reason TO reason_ceased"))
+    finally:
+        src.dispose()
+        dst.dispose()
+    r = check_source.check_cms(pg_database, demo["settings"], preview=False)
+    assert r.problems == ["cms_plan.cease_reason: column is missing"]
+    person = {c.name: c for c in {t.entity: t for t in r.tables}["person"].columns}
+    assert person["dob"].type == "DATE" and person["dob"].min < person["dob"].max
+    assert {t.entity: t.rows for t in r.tables} == _counts(demo["db"])
