@@ -270,7 +270,8 @@ def test_the_native_stack_takes_every_setting_from_the_compose_file(tmp_path):
         spec = COMPOSE["services"][service]
         env = config.service_env(service, values)
         assert set(spec["environment"]) <= set(env), service
-        for key in ("AIRFLOW__CORE__EXECUTOR", "AIRFLOW__CORE__AUTH_MANAGER", "AIRFLOW__LOGGING__NAMESPACE_LEVELS"):
+        for key in ("AIRFLOW__CORE__EXECUTOR", "AIRFLOW__CORE__AUTH_MANAGER", "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION",
+                    "AIRFLOW__CORE__DEFAULT_TIMEZONE"):
             assert env[key] == spec["environment"][key], (service, key)
         for key, value in env.items():
             assert "@postgres/" not in value and "@warehouse/" not in value and "redis:6379" not in value, (key, value)
