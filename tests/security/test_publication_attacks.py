@@ -540,7 +540,7 @@ def test_disclosure_attack_across_tables(tables, attack, works_alone):
     recovered, _ = attack(published)
     assert recovered is None or round(recovered) != secret  # not recoverable
     from send_pipeline.foi.together import parts_of
-    from send_pipeline.foi.disclosure import audit_together
+    from send_pipeline.foi.joint import audit_together
 
     parts, sums = parts_of(_layouts(frames))
     assert audit_together({n: f for n, f in published.items()}, parts, 5, sums) == []
@@ -562,7 +562,7 @@ def test_disclosure_same_figure_hidden_alike_everywhere():
 
 def test_disclosure_audit_finds_the_inconsistent_release():
     """The union audit is the attacker too: tables protected one by one fail it."""
-    from send_pipeline.foi.disclosure import audit_together
+    from send_pipeline.foi.joint import audit_together
     from send_pipeline.foi.together import parts_of
 
     frames = _funding()
