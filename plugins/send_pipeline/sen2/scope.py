@@ -398,7 +398,7 @@ def phase_transfer_deadline(meeting: pd.Series, dob: pd.Series, school_type: pd.
       at 4, juniors at 7, secondary at 11, post-16 at 16): 31 March of the calendar year of a transfer from
       secondary school (a sixth form included) to post-16, 15 February of that year for any other (reg 18(1)).
     NaT when the date of birth is missing."""
-    from .figures import setting_columns, setting_map
+    from .arithmetic import setting_columns, setting_map
 
     fe = {r["dfe_column"] for r in setting_columns() if r["group_column"] == "fe_total"}
     post_16_types = {value for (kind, value), col in setting_map().items() if kind == "gias_type" and col in fe}
