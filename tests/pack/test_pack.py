@@ -264,7 +264,7 @@ def test_public_html_shows_no_small_count(packed):
     count a table suppressed ('c' cells become 'a suppressed number' or the month is left out)."""
     from html.parser import HTMLParser
 
-    from send_pipeline.pack.build import _pretty
+    from send_pipeline.pack.render import _pretty
 
     class Tables(HTMLParser):
         def __init__(self):

@@ -593,7 +593,7 @@ MATHTEXT = [
 
 @pytest.mark.parametrize("name", [n for _, n in MATHTEXT], ids=[i for i, _ in MATHTEXT])
 def test_mathtext_name_drawn_literally(name):
-    from send_pipeline.pack.build import chart_svg
+    from send_pipeline.pack.render import chart_svg
 
     section = _section("late_paperwork_schools")
     frame = pd.DataFrame({"school_urn": [100001, 100002], "school_name": [name, "Plain School"],
@@ -605,7 +605,7 @@ def test_mathtext_name_drawn_literally(name):
 
 
 def test_mathtext_markup_in_a_name_is_text_in_the_svg():
-    from send_pipeline.pack.build import chart_svg
+    from send_pipeline.pack.render import chart_svg
 
     frame = pd.DataFrame({"school_urn": [1], "school_name": ["</svg><script>alert(1)</script>"],
                           "reviews_held": [30], "paperwork_late": [12]})
