@@ -26,6 +26,12 @@ def _signed(value: float | None) -> str:
     return fmt_pct(None) if value is None else f"{'+' if value >= 0 else '-'}{fmt_pct(abs(value))}"
 
 
+def _latest(t: pd.DataFrame, by: str) -> tuple[object, pd.DataFrame]:
+    """The latest value of `by` and the table's rows for it."""
+    value = t[by].max()
+    return value, t[t[by] == value]
+
+
 def read_plans(t: pd.DataFrame) -> str:
     own = t[(t.comparator == "This LA (own records)") & t.plans.map(num).notna()].sort_values("time_period")
     dfe = t[(t.comparator == "This LA") & t.plans.map(num).notna()].sort_values("time_period")
@@ -161,8 +167,7 @@ def read_mix(t: pd.DataFrame) -> str:
 def read_spend(t: pd.DataFrame) -> str:
     if t.empty:
         return "No spend recorded."
-    year = t.financial_year.max()
-    last = t[t.financial_year == year]
+    year, last = _latest(t, "financial_year")
     amounts = last.amount.map(num)
     if amounts.isna().any():
         return f"Some {year} amounts are suppressed: see the table."
@@ -174,8 +179,8 @@ def read_spend(t: pd.DataFrame) -> str:
 def read_cost(t: pd.DataFrame) -> str:
     if t.empty:
         return "No complete financial year of spend recorded."
-    year = t.financial_year.max()
-    last = t[t.financial_year == year].assign(cost=lambda f: f.avg_cost_per_pupil.map(num))
+    year, last = _latest(t, "financial_year")
+    last = last.assign(cost=lambda f: f.avg_cost_per_pupil.map(num))
     shown = last[last.cost.notna() & (last.provision_type != "unknown")].sort_values("cost", ascending=False)
     if shown.empty:
         return f"Every {year} average is suppressed (too few pupils to publish): see the table."
@@ -198,8 +203,7 @@ def read_topup(t: pd.DataFrame) -> str:
 def read_places(t: pd.DataFrame) -> str:
     if t.empty:
         return "No LA special school places recorded."
-    year = t.time_period.max()
-    last = t[t.time_period == year]
+    year, last = _latest(t, "time_period")
     places, pupils = last.places.map(num), last.la_pupils.map(num)
     if places.isna().any() or pupils.isna().any():
         return f"Some schools' {period(year)} figures are suppressed or not held: see the table."
@@ -215,8 +219,7 @@ def read_places(t: pd.DataFrame) -> str:
 def read_quality(t: pd.DataFrame) -> str:
     if t.empty:
         return "No runs recorded yet."
-    night = t.as_at.max()
-    last = t[t.as_at == night]
+    night, last = _latest(t, "as_at")
     q, x = last.rows_quarantined.map(num), last.rows_extracted.map(num)
     if not q.sum():
         return f"On {pd.Timestamp(night):%d %b %Y} no row was quarantined ({fmt_int(x.sum())} rows extracted)."
