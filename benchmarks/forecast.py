@@ -22,12 +22,12 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "plugins"))
+sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "synth")]
 AS_AT = date(2026, 2, 1)
 
 
 def setup(work: Path, las: dict[str, float] | None, fresh: bool) -> None:
-    from send_pipeline import synth
+    import send_synth as synth
 
     la = work / "la"
     os.environ.update({"SEND_OUTPUT_DIR": str(work / "output"), "SEND_LANDING_DIR": str(work / "landing"),

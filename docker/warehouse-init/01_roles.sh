@@ -4,6 +4,11 @@
 # `consortium`) and the DfE release (`ref`) but not `core`, `staging` or `ops` (personal data and
 # record-level operations). Tables the writer creates later (every night) are readable by analyst
 # through default privileges.
+# TEMP is granted to the writer deliberately: a load deletes the rows it replaces by staging their keys
+# in a session temporary table (warehouse.delete_matching: COPY the keys, one set-based DELETE). A
+# temporary table is private to the session and gone when it ends, and the writer already owns every
+# schema and may create in the database, so TEMP gives it nothing new. PUBLIC (so the analyst) keeps
+# no TEMP: REVOKE ALL ON DATABASE below takes it away.
 set -euo pipefail
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
   -v db="$POSTGRES_DB" -v writer_pw="$WAREHOUSE_WRITER_PASSWORD" -v analyst_pw="$WAREHOUSE_ANALYST_PASSWORD" <<'SQL'
@@ -11,7 +16,7 @@ CREATE ROLE send_writer LOGIN PASSWORD :'writer_pw';
 CREATE ROLE analyst LOGIN PASSWORD :'analyst_pw';
 REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
 GRANT CONNECT ON DATABASE :"db" TO send_writer, analyst;
-GRANT CREATE ON DATABASE :"db" TO send_writer;
+GRANT CREATE, TEMPORARY ON DATABASE :"db" TO send_writer;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 CREATE SCHEMA IF NOT EXISTS core AUTHORIZATION send_writer;
 CREATE SCHEMA IF NOT EXISTS staging AUTHORIZATION send_writer;

@@ -4,6 +4,7 @@
     python -m send_pipeline source cms [--as-at ...]      # extract, validate, load one source
     python -m send_pipeline marts [--as-at ...]           # rebuild staging + marts
     python -m send_pipeline purge                         # apply the retention period
+    python -m send_pipeline check-source cms              # is the CMS ready? (exit 1 when not)
 
 In consortium mode (SEND_LAS=331,332,…) `nightly` runs every LA in turn and then pools their marts
 into schema `consortium`; add `--la 332` to any command to act on one LA only.
@@ -24,7 +25,7 @@ from send_pipeline.nightly.sources import SOURCE_ORDER
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m send_pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["nightly", "source", "marts", "purge"])
+    parser.add_argument("command", choices=["nightly", "source", "marts", "purge", "check-source"])
     parser.add_argument("source", nargs="?", choices=SOURCE_ORDER)
     parser.add_argument("--as-at", type=date.fromisoformat, default=date.today())
     parser.add_argument("--run-id", default=None, help="default: cli__<timestamp>")
@@ -38,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         run = run.for_la(args.la)
     elif run.settings.consortium_level and args.command != "nightly":
         parser.error("consortium mode: name the LA with --la (" + ", ".join(run.settings.las()) + ")")
+    if args.command == "check-source":
+        from send_pipeline.onboarding import check_source
+
+        if args.source != "cms":
+            parser.error("check-source: only the CMS can be checked (check-source cms)")
+        report = check_source.check_cms(run.settings.cms_url, run.settings)
+        print(check_source.render(report))
+        return 0 if report.ready else 1
     if args.command == "nightly":
         result = steps.run_nightly(run)
         if "consortium" in result:  # consortium mode: every LA's summary, then the pooled tables

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from send_pipeline.pack import sections as S
-from send_pipeline.pack.build import chart_svg
+from send_pipeline.pack.render import chart_svg
 
 BY_ID = {s.id: s for s in S.SECTIONS}
 

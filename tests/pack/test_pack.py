@@ -235,7 +235,7 @@ def test_foi_tables_and_public_pack_pass_the_audit_together(packed):
     """The attacker across tables on the real small LA (issue 16): every FOI CSV and every public pack
     table as written, attacked as one set (the same figure in two tables, sums across them)."""
     from send_pipeline.foi import steps
-    from send_pipeline.foi.disclosure import audit_together
+    from send_pipeline.foi.joint import audit_together
     from send_pipeline.foi.together import parts_of, published_tables
 
     run = packed["run"]
@@ -264,7 +264,7 @@ def test_public_html_shows_no_small_count(packed):
     count a table suppressed ('c' cells become 'a suppressed number' or the month is left out)."""
     from html.parser import HTMLParser
 
-    from send_pipeline.pack.build import _pretty
+    from send_pipeline.pack.render import _pretty
 
     class Tables(HTMLParser):
         def __init__(self):

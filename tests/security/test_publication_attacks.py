@@ -540,7 +540,7 @@ def test_disclosure_attack_across_tables(tables, attack, works_alone):
     recovered, _ = attack(published)
     assert recovered is None or round(recovered) != secret  # not recoverable
     from send_pipeline.foi.together import parts_of
-    from send_pipeline.foi.disclosure import audit_together
+    from send_pipeline.foi.joint import audit_together
 
     parts, sums = parts_of(_layouts(frames))
     assert audit_together({n: f for n, f in published.items()}, parts, 5, sums) == []
@@ -562,7 +562,7 @@ def test_disclosure_same_figure_hidden_alike_everywhere():
 
 def test_disclosure_audit_finds_the_inconsistent_release():
     """The union audit is the attacker too: tables protected one by one fail it."""
-    from send_pipeline.foi.disclosure import audit_together
+    from send_pipeline.foi.joint import audit_together
     from send_pipeline.foi.together import parts_of
 
     frames = _funding()
@@ -593,7 +593,7 @@ MATHTEXT = [
 
 @pytest.mark.parametrize("name", [n for _, n in MATHTEXT], ids=[i for i, _ in MATHTEXT])
 def test_mathtext_name_drawn_literally(name):
-    from send_pipeline.pack.build import chart_svg
+    from send_pipeline.pack.render import chart_svg
 
     section = _section("late_paperwork_schools")
     frame = pd.DataFrame({"school_urn": [100001, 100002], "school_name": [name, "Plain School"],
@@ -605,7 +605,7 @@ def test_mathtext_name_drawn_literally(name):
 
 
 def test_mathtext_markup_in_a_name_is_text_in_the_svg():
-    from send_pipeline.pack.build import chart_svg
+    from send_pipeline.pack.render import chart_svg
 
     frame = pd.DataFrame({"school_urn": [1], "school_name": ["</svg><script>alert(1)</script>"],
                           "reviews_held": [30], "paperwork_late": [12]})

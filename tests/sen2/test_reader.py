@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from send_pipeline.sen2 import build, reader
+from send_pipeline.sen2 import build, checks, reader
 
 XXE = """<?xml version="1.0"?>
 <!DOCTYPE Message [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
@@ -80,7 +80,7 @@ def test_round_trip_equals_what_was_written(tiny_return):
     written = build.load_tables(work)
     parsed = reader.read(tiny_return["xml"])
     for name, frame in written.items():
-        assert build._differences(parsed.tables[name], frame) == 0, name
+        assert checks.differences(parsed.tables[name], frame) == 0, name
         assert len(parsed.tables[name]) == tiny_return["counts"][name]
 
 

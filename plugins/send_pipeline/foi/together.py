@@ -6,7 +6,7 @@ provision types; requests undecided = pack requests − FOI decisions; plans ove
 cases from the pack's year totals; a review month from the FOI year total minus the other months).
 
 This module says which cells are the same figure (`facts`) and which sums run across tables (`links`);
-`disclosure.protect_together` closes suppression over the union and `disclosure.audit_together` attacks
+`joint.protect_together` closes suppression over the union and `joint.audit_together` attacks
 it. Both publishers (foi.export.publish and pack.build) call `protect_published` with the same inputs,
 so the FOI CSVs, the workbook and the public pack hide the same cells. A shared cell is merged only
 where the two tables hold the same value (a different value is a different definition, not the same
@@ -18,7 +18,7 @@ import logging
 
 import pandas as pd
 
-from .disclosure import Part, audit_together, protect_together
+from .joint import Part, audit_together, protect_together
 
 log = logging.getLogger(__name__)
 

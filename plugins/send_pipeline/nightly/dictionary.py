@@ -1,7 +1,8 @@
 """The data dictionary: one source of truth (include/sql/marts/dictionary.yml) for every mart column.
 
-It is loaded into the warehouse as `marts.data_dictionary` at every build, rendered as
-docs/data_dictionary.md, and a test checks that it matches the marts' real columns exactly.
+It is loaded into the warehouse as `marts.data_dictionary` at every build, rendered on demand as
+docs/data_dictionary.md (`python -m send_pipeline.nightly.dictionary`; the file is not committed, so a
+new mart touches only the yml), and a test checks that it matches the marts' real columns exactly.
 """
 from __future__ import annotations
 

@@ -68,15 +68,16 @@ def peek_header(path: Path | str) -> dict:
     return {}
 
 
-def read(path: Path | str, year: int | None = None, validate: bool = False) -> Sen2File:
-    """Parse `path` into a Sen2File; the structure is that of `year`, else of the header's Year.
+def read(path: Path | str, year: int | None = None, validate: bool = False,
+         structure: Structure | None = None) -> Sen2File:
+    """Parse `path` into a Sen2File; the structure is `structure`, else that of `year`, else of the header's Year.
 
     With `validate`, the year's XSD is checked in the same streaming pass; when the file breaks the
     schema it is parsed again whole, to locate every error (line, path, person).
     """
     path = str(path)
     header = peek_header(path)
-    structure = load(year or _year_of(header))
+    structure = structure or load(year or _year_of(header))
     schema = None
     if validate:
         from .xsd import schema as xsd_schema
@@ -95,6 +96,34 @@ def read(path: Path | str, year: int | None = None, validate: bool = False) -> S
             raise UnsafeXML(f"not a well-formed (or safe) XML file: {exc}") from None
         return _read_whole(path, structure, header, schema)
     return Sen2File(structure.year, header, collector.frames(), dict(collector.unknown), schema is not None, [])
+
+
+def read_chunks(path: Path | str, structure: Structure | None = None, people: int = 20_000,
+                unknown: dict | None = None):
+    """The file's canonical tables `people` persons at a time (a generator of {table: frame}), so a
+    caller that writes each chunk away holds one chunk, never the whole return. `person_seq` and
+    `request_seq` run on across chunks; no person is split between chunks. Unsafe files: UnsafeXML."""
+    path = str(path)
+    header = peek_header(path)
+    structure = structure or load(_year_of(header))
+    collector = _Collector(structure)
+    try:
+        for _, el in etree.iterparse(path, events=("end",), tag="Person", **SAFE):
+            collector.person(el)
+            el.clear(keep_tail=False)
+            parent = el.getparent()
+            if parent is not None and len(parent) > 256:
+                del parent[:-1]
+            if len(collector.rows[collector.person_node.table]) >= people:
+                if unknown is not None:
+                    unknown.update(collector.unknown)
+                yield collector.frames()
+                collector.rows = {name: [] for name in collector.tables}
+    except etree.XMLSyntaxError as exc:
+        raise UnsafeXML(f"not a well-formed (or safe) XML file: {exc}") from None
+    if unknown is not None:
+        unknown.update(collector.unknown)
+    yield collector.frames()
 
 
 def xsd_errors(path: Path | str, year: int) -> list[dict]:
