@@ -181,6 +181,45 @@ def _zip_without(table: str):
     return mutate
 
 
+def _release(extra=(), corrupt=None, drop=()):
+    """The real DfE release with extra entries, or with one member's stored bytes damaged while its
+    recorded CRC-32 stays the true one (what a flipped bit in a download gives: `Bad CRC-32`)."""
+    def mutate(la, base):
+        from send_synth.core import default_dfe_zip
+
+        src = zipfile.ZipFile(default_dfe_zip())
+        path = la / "inbox" / "education-health-and-care-plans_2099.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            for item in src.infolist():
+                if item.filename in drop:
+                    continue
+                data = src.read(item.filename)
+                if item.filename == corrupt:
+                    data = data[:-20] + bytes([data[-20] ^ 0xFF]) + data[-19:]
+                    out.writestr(zipfile.ZipInfo(item.filename), data, compress_type=zipfile.ZIP_STORED)
+                    continue
+                out.writestr(item.filename, data)
+            for name, text in extra:
+                out.writestr(name, text)
+        if corrupt:  # writestr recorded the CRC of the damaged bytes: put the true one back (local + central)
+            bad = zipfile.ZipFile(path).getinfo(corrupt).CRC.to_bytes(4, "little")
+            good = zipfile.crc32(src.read(corrupt)).to_bytes(4, "little")
+            path.write_bytes(path.read_bytes().replace(bad, good))
+    return mutate
+
+
+def _inbox_entry(kind: str, name="finance_ledger_20990101.csv"):
+    def mutate(la, base):
+        path = la / "inbox" / name
+        if kind == "symlink":
+            path.symlink_to("/etc/passwd")
+        elif kind == "fifo":
+            os.mkfifo(path)
+        else:
+            path.mkdir()
+    return mutate
+
+
 def _col(rows, name):
     return rows[0].index(name)
 
@@ -348,6 +387,17 @@ CASES = [
     Case("banding-negative-amount", "banding", banding(lambda r: _set(r, "annual_amount", "-5")), "quarantined", "annual_amount", 1),
     Case("stats-not-a-zip", "stats", raw_bytes("education-health-and-care-plans_2099.zip", b"not a zip"), "stopped", "not a readable zip"),
     Case("stats-table-missing", "stats", _zip_without("timeliness_20_week"), "stopped", "lacks"),
+    Case("stats-table-outside-data-folder", "stats", _release(extra=[("supporting-files/caseload.csv", "time_period\nFORGED\n")]), "loaded"),
+    Case("stats-table-in-nested-folder", "stats", _release(extra=[("data/x/../caseload.csv", "time_period\nFORGED\n")]), "loaded"),
+    Case("stats-table-twice", "stats", _release(extra=[("data/caseload.csv", "time_period\nFORGED\n")]), "stopped", "appears twice"),
+    Case("stats-optional-table-absent", "stats", _release(drop=("supporting-files/sen2_dmo_dco.csv",)), "loaded"),
+    Case("stats-bad-crc", "stats", _release(corrupt="data/caseload.csv"), "stopped", "cannot be unpacked"),
+    # --- inbox entries that are not regular files ---------------------------------------------------
+    Case("inbox-symlink-to-passwd", "ledger", _inbox_entry("symlink"), "stopped", "symbolic link"),
+    Case("inbox-fifo", "ledger", _inbox_entry("fifo"), "stopped", "pipe"),
+    Case("inbox-symlink-workbook", "reviews", _inbox_entry("symlink", "annual_reviews_2099-00.xlsx"), "stopped", "symbolic link"),
+    Case("inbox-symlink-release", "stats", _inbox_entry("symlink", "education-health-and-care-plans_2099.zip"), "stopped", "symbolic link"),
+    Case("inbox-folder-named-like-an-export", "ledger", _inbox_entry("dir"), "stopped", "a folder"),
 ]
 
 
@@ -437,6 +487,8 @@ def check_case(case: Case, base: Base, tmp_path, monkeypatch):
         assert hits.source_file.notna().all() and hits.source_row.notna().all()  # which file, which row
     else:
         assert wh.scalar("SELECT COUNT(*) FROM ops.quarantine WHERE run_id = 'case'") == 0
+    if case.id.startswith("stats-table-"):  # the forged entry was never read
+        assert wh.scalar("SELECT COUNT(*) FROM ref.dfe_caseload WHERE time_period = 'FORGED'") == 0
     if case.id == "cms-tricky-names":  # stored exactly as typed, ready to be escaped in the SEN2 XML
         assert wh.scalar(f"SELECT forename FROM core.person WHERE person_id = {base.person_ids[0]}") == TRICKY_NAME
     wh.dispose()

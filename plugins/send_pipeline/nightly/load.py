@@ -152,6 +152,11 @@ def replace_text_table(wh: Warehouse, conn, table: str, frame: pd.DataFrame) -> 
     """Replace a `text_table` entity's table (ref.dfe_<table>) with its rows, every column as text."""
     name = ident(table)
     cols = [c for c in frame.columns if c not in ("_source_file", "_source_row")]
+    if not cols:  # an optional table this release does not carry: the previous one stays (marts read its columns)
+        if _current_rows(conn, table) is None:
+            conn.exec_driver_sql(f"CREATE TABLE {name} (time_period VARCHAR)")
+        log.warning("%s: not in this release; the table is left as it was", table)
+        return 0
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     conn.exec_driver_sql(f"CREATE TABLE {name} ({', '.join(f'{ident(c)} VARCHAR' for c in cols)})")
     return wh.insert_frame(conn, name, frame[cols].astype(object).where(frame[cols].notna(), None))

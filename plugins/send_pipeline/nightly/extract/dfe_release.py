@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from pathlib import Path
@@ -18,9 +19,10 @@ from send_pipeline.kernel.errors import SourceUnusable
 from send_pipeline.kernel.files import sha256_file
 from send_pipeline.nightly.extract import landing
 from send_pipeline.nightly.extract.files import inbox_files
-from send_pipeline.nightly.sources.dfe_release import PATTERN, REQUIRED, TABLES
+from send_pipeline.nightly.sources.dfe_release import MEMBERS, PATTERN, REQUIRED, TABLES
 
 MAX_MEMBER_BYTES = 200 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 def extract_release(source: str, inbox: Path, seen: dict[str, str], landing_dir: Path, run_id: str) -> dict:
@@ -61,10 +63,21 @@ def _read_zip(path: Path) -> dict[str, pd.DataFrame]:
             stem = Path(info.filename).stem
             if stem not in TABLES or not info.filename.lower().endswith(".csv"):
                 continue
+            if info.filename != MEMBERS[stem]:  # only the release's own paths (supporting-files/caseload.csv is not the table)
+                log.warning("%s: %s is not read (the %s table is read only from %s)", path.name,
+                            info.filename, stem, MEMBERS[stem])
+                continue
+            if stem in out:
+                raise SourceUnusable(f"{path.name}: {info.filename} appears twice in the zip; which one is the release "
+                                     "is unknown: download the release again")
             if info.file_size > MAX_MEMBER_BYTES:
                 raise SourceUnusable(f"{path.name}: {info.filename} unpacks to {info.file_size} bytes, over the limit")
-            out[stem] = _read_csv_bytes(archive.read(info), f"{path.name}:{info.filename}")
-            continue
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:  # Bad CRC-32, a truncated member
+                raise SourceUnusable(f"{path.name}: {info.filename} cannot be unpacked ({exc}); the download is "
+                                     "damaged: download the release again") from None
+            out[stem] = _read_csv_bytes(data, f"{path.name}:{info.filename}")
     return out
 
 

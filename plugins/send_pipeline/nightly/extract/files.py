@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import io
 import re
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -90,8 +91,18 @@ def _text(value: object) -> str:
 def inbox_files(inbox: Path, pattern: str) -> list[Path]:
     if not inbox.is_dir():
         raise SourceUnusable(f"inbox folder {inbox} does not exist (SEND_INBOX_DIR)")
-    return sorted((p for p in inbox.iterdir() if p.is_file() and fnmatch.fnmatch(p.name.lower(), pattern.lower())),
-                  key=lambda p: (p.name, p.stat().st_mtime))
+    found = []
+    for p in inbox.iterdir():
+        if not fnmatch.fnmatch(p.name.lower(), pattern.lower()):
+            continue
+        mode = p.lstat().st_mode
+        if not stat.S_ISREG(mode):  # a symlink could point anywhere (/etc/passwd); a FIFO blocks the read
+            kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+                    else "a device, pipe or socket")
+            raise SourceUnusable(f"inbox entry {p.name!r} is {kind}, not a regular file: refused (nothing was read); "
+                                 "put the export itself in the inbox and remove this entry")
+        found.append(p)
+    return sorted(found, key=lambda p: (p.name, p.stat().st_mtime))
 
 
 def loaded_hashes(warehouse: Warehouse, run_id: str) -> dict[str, str]:

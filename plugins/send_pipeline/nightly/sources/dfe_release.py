@@ -15,6 +15,9 @@ REQUIRED = ("timeliness_20_week", "caseload", "requests", "annual_reviews", "new
 OPTIONAL = ("assessments", "ceased_plans", "personal_budgets", "residential_settings", "sen_need_newplans",
             "sen_needs_all_plans", "work_based_placements", "sen2_dmo_dco")
 TABLES = REQUIRED + OPTIONAL
+# where each table sits in the release, the only path it is read from (a `supporting-files/caseload.csv`
+# is not the caseload table: issue 16)
+MEMBERS = {table: f"data/{table}.csv" for table in TABLES} | {"sen2_dmo_dco": "supporting-files/sen2_dmo_dco.csv"}
 
 SOURCE = Source("stats", reader="dfe_release", landing="newest_release", entities=tuple(
     Entity(f"dfe_{table}", "stats", PATTERN, (), ("time_period",), "text_table", suite="dfe_statistics")
