@@ -50,6 +50,7 @@ class Case:
     loaded: int | None = None
     full_refresh: bool = field(default=False)
     env: dict = field(default_factory=dict)  # settings for this case only
+    fault: Callable | None = None  # fault(monkeypatch): a failure of the machine, not the input (a full disk)
 
 
 # --- builders ------------------------------------------------------------------------------------
@@ -218,6 +219,50 @@ def _inbox_entry(kind: str, name="finance_ledger_20990101.csv"):
         else:
             path.mkdir()
     return mutate
+
+
+def _workbook_bad_crc(la, base):
+    """A tracker whose sheet XML is stored with a wrong CRC-32 (a flipped bit in a copy)."""
+    write_tracker(la, tracker_rows(base))
+    path = la / "inbox" / "annual_reviews_2099-00.xlsx"
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    with zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                out.writestr(zipfile.ZipInfo(item.filename), data.replace(b"Annual", b"Annuel"), compress_type=zipfile.ZIP_STORED)
+                continue
+            out.writestr(item, data)
+    bad = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml").CRC.to_bytes(4, "little")
+    good = zipfile.crc32(src.read("xl/worksheets/sheet1.xml")).to_bytes(4, "little")
+    path.write_bytes(path.read_bytes().replace(bad, good))
+
+
+def _undecodable_name(la, base):
+    """A ledger whose file name is not valid UTF-8 (0xFF: a Latin-1 name copied from a Windows share)."""
+    write_ledger(la, ledger_rows(base))
+    os.rename(la / "inbox" / "finance_ledger_20990101.csv", os.fsencode(la / "inbox") + b"/finance_ledger_2099\xff0101.csv")
+
+
+def _disk_full(where: str):
+    """Writes to the landing fail with ENOSPC part-way (the file was begun)."""
+    def fault(monkeypatch):
+        import errno
+
+        import pandas as pd
+        import pyarrow.parquet as pq
+
+        def full(*args, **kwargs):
+            target = args[1] if len(args) > 1 else kwargs.get("path")
+            Path(str(target)).write_bytes(b"PAR1 half a file")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        if where == "frame":
+            monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+            monkeypatch.setattr(pq, "write_table", lambda table, where, *a, **k: full(table, where))
+        else:
+            monkeypatch.setattr(pq.ParquetWriter, "write_table", lambda self, table, *a, **k: (_ for _ in ()).throw(
+                OSError(errno.ENOSPC, "No space left on device")))
+    return fault
 
 
 def _col(rows, name):
@@ -392,6 +437,16 @@ CASES = [
     Case("stats-table-twice", "stats", _release(extra=[("data/caseload.csv", "time_period\nFORGED\n")]), "stopped", "appears twice"),
     Case("stats-optional-table-absent", "stats", _release(drop=("supporting-files/sen2_dmo_dco.csv",)), "loaded"),
     Case("stats-bad-crc", "stats", _release(corrupt="data/caseload.csv"), "stopped", "cannot be unpacked"),
+    # --- bare library errors reach the operator as a named message -----------------------------------
+    Case("tracker-bad-crc", "reviews", _workbook_bad_crc, "stopped", "annual_reviews_2099-00.xlsx"),
+    Case("cms-updated-at-column-missing", "cms", cms("ALTER TABLE cms_request DROP COLUMN updated_at"), "stopped", "updated_at"),
+    Case("cms-updated-at-column-missing-full", "cms", cms("ALTER TABLE cms_request DROP COLUMN updated_at"), "stopped", "updated_at", full_refresh=True),
+    Case("ledger-file-name-not-utf8", "ledger", _undecodable_name, "stopped", "not valid UTF-8"),
+    Case("ledger-disk-full", "ledger", ledger(), "stopped", "No space left", fault=_disk_full("frame")),
+    Case("cms-disk-full", "cms", lambda la, b: None, "stopped", "No space left", fault=_disk_full("writer")),
+    Case("gias-bom-plus-undefined-byte", "schools", lambda la, b: gias(lambda r: _set(r, "EstablishmentName", "Caf\u00e9"))(la, b) or (
+        la / "inbox" / "edubasealldata20991231.csv").write_bytes(b"\xef\xbb\xbf" + (la / "inbox" / "edubasealldata20991231.csv").read_bytes().replace(b"Caf\xe9", b"Caf\x81")),
+         "quarantined", "neither UTF-8", 1),
     # --- inbox entries that are not regular files ---------------------------------------------------
     Case("inbox-symlink-to-passwd", "ledger", _inbox_entry("symlink"), "stopped", "symbolic link"),
     Case("inbox-fifo", "ledger", _inbox_entry("fifo"), "stopped", "pipe"),
@@ -454,6 +509,8 @@ def check_case(case: Case, base: Base, tmp_path, monkeypatch):
     for name, value in case.env.items():
         monkeypatch.setenv(name, value)
     case.mutate(la, base)
+    if case.fault:
+        case.fault(monkeypatch)
     run = pipeline.Run(Settings.resolve(), "case", AS_AT, full_refresh=case.full_refresh)
     wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")
     tables = [e.table for e in SOURCES.get(case.source, [])]
@@ -467,6 +524,7 @@ def check_case(case: Case, base: Base, tmp_path, monkeypatch):
         assert case.expect in str(exc)
         assert "A Child" not in str(exc) and TRICKY_NAME not in str(exc)  # messages carry no personal data
         assert {t: wh.scalar(f"SELECT COUNT(*) FROM {t}") for t in tables} == before  # left as it was
+        assert not [p for p in work.rglob("*") if p.name.endswith((".tmp", ".incoming"))]  # no temp files left
         return
     finally:
         wh.dispose()

@@ -6,6 +6,10 @@ class SourceUnusable(RuntimeError):
     """A whole source cannot be loaded this run (missing column, unreadable file, empty extract)."""
 
 
+class StorageFull(SourceUnusable):
+    """A write failed because the disk (or the owner's quota) is full; the partial file was removed."""
+
+
 class ParseError(ValueError):
     """A value that cannot be read; the message says what was wrong (a quarantine reason)."""
 

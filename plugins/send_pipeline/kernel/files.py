@@ -6,10 +6,14 @@ Landing layout: `<landing>/source=<s>/entity=<e>/run=<run>/raw.parquet` + `manif
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import re
 from pathlib import Path
+
+from send_pipeline.kernel.errors import StorageFull
 
 
 OWNER_DIR, OWNER_FILE = 0o700, 0o600
@@ -35,10 +39,11 @@ def write_owner_only(path: Path, data: bytes | str) -> Path:
     """Write a file readable by its owner only, atomically (temp file then rename)."""
     owner_only_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_FILE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
+    with disk_errors(path, tmp):
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_FILE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
     return path
 
 
@@ -58,10 +63,27 @@ def _write_atomically(path: Path, write) -> Path:
     """`write(tmp)` beside `path`, made owner-only, then renamed over it (readers never see half a file)."""
     owner_only_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.chmod(tmp, OWNER_FILE)
-    os.replace(tmp, path)
+    with disk_errors(path, tmp):
+        write(tmp)
+        os.chmod(tmp, OWNER_FILE)
+        os.replace(tmp, path)
     return path
+
+
+@contextlib.contextmanager
+def disk_errors(path: Path, tmp: Path):
+    """Any failure removes the half-written `tmp`; a full disk or quota (ENOSPC, EDQUOT) becomes a
+    StorageFull naming the file, the folder and what to do, instead of a bare `OSError: [Errno 28]`."""
+    try:
+        yield
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull(f"cannot write {path.name} in {path.parent}: {exc.strerror} (errno {exc.errno}); "
+                              "the half-written file was removed and nothing was loaded: free space on that disk "
+                              "and re-run") from None
+        raise
 
 
 def sha256_file(path: Path) -> str:

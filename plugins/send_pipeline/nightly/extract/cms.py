@@ -45,7 +45,19 @@ def extract_cms(source: Source, cms_url: str, warehouse: Warehouse, landing_dir:
                     raise SourceUnusable(f"CMS table {entity.origin} is missing; the CMS load is stopped")
                 summary[entity.name] = _land_absent(source.name, entity, landing_dir, run_id)
                 continue
-            summary[entity.name] = _extract_table(conn, source.name, entity, warehouse, landing_dir, run_id, full_refresh)
+            if entity.updated_at and not full_refresh:
+                present = {c["name"] for c in inspector.get_columns(entity.origin)}
+                if entity.updated_at not in present:
+                    raise SourceUnusable(
+                        f"CMS table {entity.origin} has no column '{entity.updated_at}', which the nightly read of "
+                        "changed rows needs; the CMS load is stopped and nothing was changed: ask the CMS supplier "
+                        "whether it was renamed (a mapping view in include/sql/cms/ can restore it)")
+            try:
+                summary[entity.name] = _extract_table(conn, source.name, entity, warehouse, landing_dir, run_id,
+                                                      full_refresh)
+            except sa.exc.DBAPIError as exc:  # the CMS refused a query: say which table, never a bare driver error
+                raise SourceUnusable(f"CMS table {entity.origin} cannot be read ({type(exc.orig).__name__}: "
+                                     f"{_first_line(exc.orig)}); the CMS load is stopped and nothing was changed") from None
     finally:
         conn.close()
         engine.dispose()

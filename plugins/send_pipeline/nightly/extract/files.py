@@ -11,6 +11,7 @@ import csv
 import fnmatch
 import hashlib
 import io
+import os
 import re
 import stat
 from datetime import datetime
@@ -95,6 +96,12 @@ def inbox_files(inbox: Path, pattern: str) -> list[Path]:
     for p in inbox.iterdir():
         if not fnmatch.fnmatch(p.name.lower(), pattern.lower()):
             continue
+        try:
+            p.name.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 (a Latin-1 name from a Windows share)
+            shown = os.fsencode(p.name).decode("utf-8", "backslashreplace")
+            raise SourceUnusable(f"inbox file name {shown!r} is not valid UTF-8: refused (nothing was read); rename "
+                                 "it with plain letters, digits, '-', '_' and '.' and it loads next run") from None
         mode = p.lstat().st_mode
         if not stat.S_ISREG(mode):  # a symlink could point anywhere (/etc/passwd); a FIFO blocks the read
             kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)

@@ -4,6 +4,7 @@ own landing whole (written aside, then renamed into place). Files are owner-only
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from send_pipeline.kernel.files import OWNER_FILE, landing_path, owner_only_dir, write_owner_only, write_parquet
+from send_pipeline.kernel.files import OWNER_FILE, disk_errors, landing_path, owner_only_dir, write_owner_only, write_parquet
 
 
 def land(landing: Path, source: str, entity: str, run_id: str, frame: pd.DataFrame, manifest: dict) -> Path:
@@ -21,7 +22,11 @@ def land(landing: Path, source: str, entity: str, run_id: str, frame: pd.DataFra
     staging = final.with_name(final.name + ".incoming")
     shutil.rmtree(staging, ignore_errors=True)
     owner_only_dir(staging)
-    write_parquet(frame, staging / "raw.parquet")
+    try:
+        write_parquet(frame, staging / "raw.parquet")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # nothing half-landed stays behind
+        raise
     manifest = {
         "source": source,
         "entity": entity,
@@ -65,12 +70,14 @@ def land_batches(landing: Path, source: str, entity: str, run_id: str, batches, 
                 raise ColumnsDiffer(f"columns differ from the first batch's: {len(frame.columns)} vs {len(columns)}")
             writer.write_table(pa.Table.from_pandas(frame[columns], schema=schema, preserve_index=False))
             rows += len(frame)
-    except BaseException:
+    except BaseException as exc:
         if writer is not None:
-            writer.close()
+            with contextlib.suppress(Exception):  # closing a writer on a full disk fails again
+                writer.close()
             writer = None
         shutil.rmtree(staging, ignore_errors=True)
-        raise
+        with disk_errors(final / "raw.parquet", tmp):  # a full disk is said as one, with what to do
+            raise exc
     finally:
         if writer is not None:
             writer.close()
