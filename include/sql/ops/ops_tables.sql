@@ -70,4 +70,7 @@ CREATE TABLE IF NOT EXISTS ops.purge_log (
 -- The LA a run belongs to (multi-LA consortium mode: each LA's warehouse records its own code).
 ALTER TABLE ops.run_log ADD COLUMN IF NOT EXISTS la_code VARCHAR;
 ALTER TABLE ops.quarantine ADD COLUMN IF NOT EXISTS la_code VARCHAR;
-ALTER TABLE ops.quality_warning ADD COLUMN IF NOT EXISTS la_code VARCHAR
+ALTER TABLE ops.quality_warning ADD COLUMN IF NOT EXISTS la_code VARCHAR;
+
+-- Rows this run deleted because the CMS no longer has them, its key scan (nightly/deletions.py), cascades included.
+ALTER TABLE ops.run_log ADD COLUMN IF NOT EXISTS rows_deleted BIGINT

@@ -20,6 +20,7 @@ from send_pipeline.kernel import pseudonym, settings
 from send_pipeline.kernel.errors import SourceUnusable
 from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.warehouse import Warehouse, ident
+from send_pipeline.nightly import deletions
 from send_pipeline.nightly.extract.landing import read_manifest
 from send_pipeline.nightly.sources import SOURCES, Entity, read_from_database
 
@@ -34,6 +35,7 @@ def load_source(source: str, run: Run) -> dict:
     try:
         wh.ensure()
         with wh.transaction() as conn:
+            planned, start, checks = _planned_deletions(run, conn, source)
             for entity in SOURCES[source].entities:
                 folder = run.landing(source, entity.name)
                 manifest = read_manifest(folder)
@@ -55,10 +57,48 @@ def load_source(source: str, run: Run) -> dict:
                 _record(wh, conn, run, entity, manifest, checked, loaded, now)
                 summary[entity.name] = {"extracted": rows_in, "loaded": loaded, "quarantined": quarantined,
                                         "warned": checked["rows_warned"], "mode": manifest["mode"]}
+                checks[entity.name] = checked
+            if planned:
+                _apply_deletions(run, conn, planned, start, checks, summary)
     finally:
         wh.dispose()
     log.info("loaded %s: %s", source, summary)
     return summary
+
+
+def _planned_deletions(run: Run, conn, source: str) -> tuple[dict, dict, dict]:
+    """Keys the CMS no longer has (its key scan against the warehouse, before this load), and the row
+    counts of every table a deletion can reach (the share guard's 'before')."""
+    from send_pipeline.nightly.sources import ENTITIES
+
+    planned = {}
+    for entity in SOURCES[source].entities:
+        keys_file = run.landing(source, entity.name) / deletions.KEYS_FILE
+        if keys_file.exists() and _current_rows(conn, entity.table) is not None:
+            planned[entity.name] = deletions.deleted_keys(conn, entity, pd.read_parquet(keys_file))
+    reach = set(deletions.PARENTS) | {p for p, _ in deletions.PARENTS.values()}
+    start = {name: _current_rows(conn, ENTITIES[name].table) for name in reach} if any(planned.values()) else {}
+    return {n: k for n, k in planned.items() if k}, start, {}
+
+
+def _apply_deletions(run: Run, conn, planned: dict, start: dict, checks: dict, summary: dict) -> None:
+    """Delete what the CMS deleted, across every entity that hangs off it; the share guard counts it;
+    the count goes in ops.run_log.rows_deleted (and, for other sources' tables, the person row's message)."""
+    from send_pipeline.nightly.sources import ENTITIES
+
+    counts = deletions.apply(conn, planned)
+    for name, n in counts.items():
+        entity = ENTITIES[name]
+        if start.get(name):
+            guard_loss(entity, start[name], start[name] - n, checks.get(name, {}))
+        if name in summary:
+            summary[name]["deleted"] = n
+            conn.execute(sa.text("UPDATE ops.run_log SET rows_deleted = :n WHERE run_id = :r AND entity = :e"),
+                         {"n": n, "r": run.run_id, "e": name})
+    note = "deleted in the CMS: " + ", ".join(f"{n} {c}" for n, c in counts.items())
+    conn.execute(sa.text("UPDATE ops.run_log SET message = :m WHERE run_id = :r AND entity = :e"),
+                 {"m": note, "r": run.run_id, "e": next(iter(planned))})
+    log.info("%s", note)
 
 
 def _current_rows(conn, table: str) -> int | None:

@@ -16,7 +16,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from send_pipeline.kernel.errors import SourceUnusable
+from send_pipeline.kernel.files import write_parquet
 from send_pipeline.kernel.warehouse import Warehouse, ident
+from send_pipeline.nightly import deletions
 from send_pipeline.nightly.extract import landing
 from send_pipeline.nightly.extract.files import as_text
 from send_pipeline.nightly.sources import Entity, Source
@@ -53,8 +55,13 @@ def extract_cms(source: Source, cms_url: str, warehouse: Warehouse, landing_dir:
                         "changed rows needs; the CMS load is stopped and nothing was changed: ask the CMS supplier "
                         "whether it was renamed (a mapping view in include/sql/cms/ can restore it)")
             try:
+                scan, moved = _scan_keys(conn, entity, warehouse, full_refresh)
                 summary[entity.name] = _extract_table(conn, source.name, entity, warehouse, landing_dir, run_id,
-                                                      full_refresh)
+                                                      full_refresh, moved)
+                if scan is not None:
+                    write_parquet(scan, landing.landing_path(landing_dir, source.name, entity.name, run_id)
+                                  / deletions.KEYS_FILE)
+                    summary[entity.name].update(key_scan_rows=len(scan), moved=len(moved))
             except sa.exc.DBAPIError as exc:  # the CMS refused a query: say which table, never a bare driver error
                 raise SourceUnusable(f"CMS table {entity.origin} cannot be read ({type(exc.orig).__name__}: "
                                      f"{_first_line(exc.orig)}); the CMS load is stopped and nothing was changed") from None
@@ -64,7 +71,31 @@ def extract_cms(source: Source, cms_url: str, warehouse: Warehouse, landing_dir:
     return summary
 
 
-def _extract_table(conn, source: str, entity: Entity, warehouse: Warehouse, landing_dir: Path, run_id: str, full: bool) -> dict:
+def _scan_keys(conn, entity: Entity, warehouse: Warehouse, full: bool) -> tuple[pd.DataFrame | None, set]:
+    """Every key of an upsert table (with its parent key): the deletions the load applies, and the rows
+    re-pointed to another parent (a merge) that the incremental read must take again (nightly/deletions.py)."""
+    if not deletions.scans_keys(entity):
+        return None, set()
+    cols = deletions.scan_columns(entity)
+    result = conn.execute(sa.text(f"SELECT {', '.join(ident(c) for c in cols)} FROM {ident(entity.origin)}"))
+    scan = pd.DataFrame.from_records(result.fetchall(), columns=cols, coerce_float=False)
+    scan = scan.dropna(subset=[cols[0]]).astype(str)
+    if full or len(cols) < 2:
+        return scan, set()
+    try:
+        current = warehouse.frame(f"SELECT {', '.join(ident(c) for c in cols)} FROM {ident(entity.table)}")
+    except sa.exc.DBAPIError:  # a first night: nothing to compare with
+        return scan, set()
+    current = current.dropna(subset=[cols[0]]).astype("Int64").astype(str)
+    moved = deletions.moved_keys(scan, current, entity)
+    if moved:
+        log.warning("%s: %d row(s) now point at another %s (a merge?): read again tonight", entity.origin,
+                    len(moved), cols[1])
+    return scan, moved
+
+
+def _extract_table(conn, source: str, entity: Entity, warehouse: Warehouse, landing_dir: Path, run_id: str, full: bool,
+                   moved: set = frozenset()) -> dict:
     table = ident(entity.origin)
     total = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar()
     params: dict = {}
@@ -76,7 +107,7 @@ def _extract_table(conn, source: str, entity: Entity, warehouse: Warehouse, land
         if low is not None:
             mode = "incremental"
             pk = entity.key[0]
-            open_keys = open_quarantine_keys(warehouse, entity.name)
+            open_keys = set(open_quarantine_keys(warehouse, entity.name)) | set(moved)
             query += f" WHERE {ident(entity.updated_at)} > :since"
             params["since"] = low.isoformat(sep=" ")
             if open_keys:
