@@ -223,10 +223,8 @@ def _release(extra=(), corrupt=None, drop=()):
                 out.writestr(item.filename, data)
             for name, text in extra:
                 out.writestr(name, text)
-        if corrupt:  # writestr recorded the CRC of the damaged bytes: put the true one back (local + central)
-            bad = zipfile.ZipFile(path).getinfo(corrupt).CRC.to_bytes(4, "little")
-            good = zipfile.crc32(src.read(corrupt)).to_bytes(4, "little")
-            path.write_bytes(path.read_bytes().replace(bad, good))
+        if corrupt:
+            _restore_crc(path, corrupt, src.read(corrupt))
     return mutate
 
 
@@ -243,20 +241,33 @@ def _inbox_entry(kind: str, name="finance_ledger_20990101.csv"):
 
 
 def _workbook_bad_crc(la, base):
-    """A tracker whose sheet XML is stored with a wrong CRC-32 (a flipped bit in a copy)."""
+    """A tracker whose sheet XML is stored changed while its CRC-32 stays the original's (a flipped bit in a copy)."""
+    member = "xl/worksheets/sheet1.xml"
+    original = _rewrite_sheet(la, base, lambda data: data.replace(b"Annual", b"Annuel"), stored=True)
+    _restore_crc(la / "inbox" / "annual_reviews_2099-00.xlsx", member, original)
+
+
+def _rewrite_sheet(la, base, edit, stored=False) -> bytes:
+    """The tracker with its sheet XML passed through `edit`; returns the sheet as it was."""
     write_tracker(la, tracker_rows(base))
     path = la / "inbox" / "annual_reviews_2099-00.xlsx"
     src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    original = src.read("xl/worksheets/sheet1.xml")  # before writestr rewrites the shared ZipInfo's CRC
     with zipfile.ZipFile(path, "w") as out:
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                out.writestr(zipfile.ZipInfo(item.filename), data.replace(b"Annual", b"Annuel"), compress_type=zipfile.ZIP_STORED)
+                out.writestr(zipfile.ZipInfo(item.filename) if stored else item, edit(data),
+                             compress_type=zipfile.ZIP_STORED if stored else item.compress_type)
                 continue
             out.writestr(item, data)
-    bad = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml").CRC.to_bytes(4, "little")
-    good = zipfile.crc32(src.read("xl/worksheets/sheet1.xml")).to_bytes(4, "little")
-    path.write_bytes(path.read_bytes().replace(bad, good))
+    return original
+
+
+def _restore_crc(path: Path, member: str, original: bytes) -> None:
+    """writestr recorded the CRC of the damaged bytes: put the original's back (local and central headers)."""
+    bad = zipfile.ZipFile(path).getinfo(member).CRC.to_bytes(4, "little")
+    path.write_bytes(path.read_bytes().replace(bad, zipfile.crc32(original).to_bytes(4, "little")))
 
 
 def _undecodable_name(la, base):
@@ -313,13 +324,7 @@ def _stray_cell(ws):
 
 
 def _damage_sheet(la, base):
-    write_tracker(la, tracker_rows(base))
-    path = la / "inbox" / "annual_reviews_2099-00.xlsx"
-    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
-    with zipfile.ZipFile(path, "w") as out:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            out.writestr(item, data.replace(b"</sheetData>", b"<row><c") if item.filename == "xl/worksheets/sheet1.xml" else data)
+    _rewrite_sheet(la, base, lambda data: data.replace(b"</sheetData>", b"<row><c"))
 
 
 def _hide(ws):
