@@ -14,12 +14,7 @@ from send_pipeline.onboarding import matching, shapes
 
 def _frames(census: str, **rows) -> dict:
     prov = {"origin": "sen2_xml", "return_reference_date": census}
-    out = {}
-    for entity in shapes.ENTITIES:
-        given = rows.get(entity, [])
-        own = [c for c in shapes.columns(entity) if c not in shapes.PROVENANCE]
-        out[entity] = shapes.text_frame(entity, {c: [r.get(c) for r in given] for c in own} if given else {}, prov)
-    return out
+    return shapes.text_frames(rows, prov)
 
 
 def origin(n: int, census: str, first: int) -> dict:

@@ -13,12 +13,7 @@ CENSUS = {R23: "2023-01-19", R24: "2024-01-18"}
 def frames(census=None, **rows) -> dict:
     """Contract-shaped TEXT tables (shapes.text_frame), as the readers (or a CMS extract) give them."""
     prov = {"origin": "sen2_xml" if census else None, "return_reference_date": census}
-    out = {}
-    for entity in shapes.ENTITIES:
-        given = rows.get(entity, [])
-        own = [c for c in shapes.columns(entity) if c not in shapes.PROVENANCE]
-        out[entity] = shapes.text_frame(entity, {c: [r.get(c) for r in given] for c in own} if given else {}, prov)
-    return out
+    return shapes.text_frames(rows, prov)
 
 
 def person(pid, upn=None, uln=None, surname="S", forename="F", dob="2015-01-01"):

@@ -14,13 +14,14 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from stack import http as _http  # noqa: E402  (scripts/stack.py: the REST client the stack test uses)
+
 ARTIFACTS = Path(os.environ.get("SEND_TEST_ARTIFACTS", ROOT / "tests" / "artifacts" / "ui"))
 CHROMIUM = os.environ.get("SEND_TEST_CHROMIUM", "/usr/bin/chromium")
 DAGS = ("send_nightly", "sen2_census", "foi_tables", "send_performance_pack")
@@ -33,22 +34,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _http(url: str, token: str | None = None, data: dict | None = None, method: str | None = None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=json.dumps(data).encode() if data is not None else None,
-                                     headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read().decode()
-            return response.status, (json.loads(body) if body.startswith(("{", "[")) else body)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(errors="replace")
-    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:  # not listening (yet)
-        return 0, str(exc)
 
 
 @pytest.fixture(scope="module")

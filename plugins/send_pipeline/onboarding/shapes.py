@@ -39,6 +39,16 @@ def text_frame(entity: str, data: dict, provenance: dict) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def text_frames(rows: dict, provenance: dict) -> dict[str, pd.DataFrame]:
+    """Every entity's TEXT table from row dicts ({entity: [{column: value}, ...]}; entities not given are empty)."""
+    out = {}
+    for entity in ENTITIES:
+        given = rows.get(entity, [])
+        own = [c for c in columns(entity) if c not in PROVENANCE]
+        out[entity] = text_frame(entity, {c: [r.get(c) for r in given] for c in own} if given else {}, provenance)
+    return out
+
+
 def _text(v):
     if v is None or v is pd.NA or (isinstance(v, float) and v != v):
         return None
