@@ -50,6 +50,9 @@ def summarise_run(run: Run, started: float | None = None) -> dict:
     log.info("run summary for %s\n%s", run.run_id, text)
     if missing:
         raise RuntimeError(f"run {run.run_id} is incomplete: no load recorded for {', '.join(missing)}")
+    partial = frame.loc[frame["status"] == "partial", "entity"].tolist() if len(frame) else []
+    if partial:
+        raise RuntimeError(f"run {run.run_id} is incomplete: files of {', '.join(partial)} were stopped (not loaded)")
     if not frame["reconciled"].all():
         raise RuntimeError(f"run {run.run_id}: reconciliation failed for {', '.join(frame.loc[~frame['reconciled'], 'entity'])}")
     return {"entities": len(frame), "summary": text}
@@ -64,7 +67,7 @@ def check_health(run: Run, channels=None) -> dict:
     wh = run.warehouse()
     try:
         wh.ensure()
-        snapshot = health.collect(wh, run.settings, run.run_id)
+        snapshot = health.collect(wh, run.settings, run.run_id, started=run.started_at)
     finally:
         wh.dispose()
     health.write_snapshot(run.settings, snapshot)
