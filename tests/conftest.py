@@ -20,6 +20,7 @@ os.environ.update({
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME / 'airflow.db'}",
     "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/London",
     "GX_ANALYTICS_ENABLED": "false",
+    "SEND_DEMO": "1",  # tests resolve settings with the demo's defaults; tests/kernel/test_settings.py unsets it
 })
 os.environ.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
 sys.path.insert(0, str(ROOT / "plugins"))

@@ -72,3 +72,24 @@ def test_nightly_schedule_pool_and_assets(dagbag):
     assert loads and all(t.pool == "send_warehouse" for t in loads)
     assert any(t.outlets for t in dag.tasks if t.task_id == "build_marts")
     assert all(t.retries >= 1 for t in dag.tasks if t.task_id.endswith("extract_source"))
+
+
+def test_nightly_publishes_only_good_marts_and_purges_every_night(dagbag):
+    """build_marts runs whatever the sources did (to say why it refuses) and alone emits send_marts;
+    pool_consortium needs good marts; reconcile_run runs every night; purge_expired is a teardown after
+    both, so it runs every night and the run's state is theirs (a failed night still ends failed)."""
+    from airflow.utils.trigger_rule import TriggerRule as TR
+
+    dag = dagbag.dags["send_nightly"]
+    t = {task.task_id: task for task in dag.tasks}
+    assert t["build_marts"].trigger_rule == TR.ALL_DONE and [a.name for a in t["build_marts"].outlets] == ["send_marts"]
+    assert t["pool_consortium"].trigger_rule == TR.ALL_SUCCESS
+    assert t["pool_consortium"].upstream_task_ids == {"build_marts"}
+    assert t["reconcile_run"].trigger_rule == TR.ALL_DONE and "build_marts" in t["reconcile_run"].upstream_task_ids
+    assert t["purge_expired"].is_teardown and not t["purge_expired"].on_failure_fail_dagrun
+    assert {"pool_consortium", "reconcile_run"} <= t["purge_expired"].upstream_task_ids
+    assert {task.pool for task in t.values() if "." not in task.task_id and task.task_id != "list_las"} == {"send_warehouse"}
+    # the tasks Airflow judges the run by (a teardown's upstream, not the teardown)
+    leaves = {task.task_id for task in dag.tasks if not task.is_teardown
+              and all(dag.get_task(d).is_teardown for d in task.downstream_task_ids)}
+    assert leaves == {"pool_consortium", "reconcile_run"}

@@ -108,3 +108,48 @@ def test_logs_carry_no_names_or_identifiers(small_la, airflow_db, tmp_path, monk
     needles = {f"{f} {s}" for f, s, *_ in people} | {v for *_, u, l, p in people for v in (u, l, p) if v} | set(officers)
     found = sorted(n for n in needles if n and n in logs)
     assert found == [], f"{len(found)} personal values in logs, e.g. {found[:3]}"
+
+
+def _asset_events(run_id: str) -> list[str]:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return sorted(session.scalars(select(AssetModel.name).join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
+                                      .where(AssetEvent.source_run_id == run_id)))
+
+
+def test_a_good_night_emits_send_marts(nightly):
+    dag_run, _, _ = nightly
+    assert "send_marts" in _asset_events(dag_run.run_id)
+
+
+def test_a_failed_night_publishes_nothing_and_still_purges(airflow_db, small_la, tmp_path, monkeypatch):
+    """A source stopped (a banding file without its columns): build_marts refuses naming it, no
+    send_marts event (so foi_tables does not run), reconcile_run fails, purge_expired still runs, and
+    the run ends failed."""
+    import shutil
+
+    from airflow.utils.state import DagRunState, TaskInstanceState as S
+
+    la = tmp_path / "la"
+    shutil.copytree(small_la, la, ignore=shutil.ignore_patterns("education-health-and-care-plans_*.zip"))
+    (la / "inbox" / "banding_rates.csv").write_text("nothing,useful\n1,2\n")
+    point_at(monkeypatch, la, tmp_path / "work")
+    dag_run = _dag().test(logical_date=datetime(2026, 2, 5, 2, 0, tzinfo=timezone.utc))
+    assert dag_run.state == DagRunState.FAILED
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert states["banding.validate_source"] == S.FAILED and states["banding.load_source"] == S.UPSTREAM_FAILED
+    assert states["ledger.load_source"] == S.SUCCESS  # later sources still ran
+    assert states["build_marts"] == S.FAILED and states["pool_consortium"] == S.UPSTREAM_FAILED
+    assert states["reconcile_run"] == S.FAILED and states["purge_expired"] == S.SUCCESS
+    assert "send_marts" not in _asset_events(dag_run.run_id)
+    from send_pipeline.kernel.warehouse import Warehouse
+
+    wh = Warehouse(f"duckdb:///{tmp_path / 'work' / 'warehouse.duckdb'}")
+    try:
+        assert wh.scalar("SELECT COUNT(*) FROM ops.marts_build") == 0  # never built: nothing to publish
+        assert wh.scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'marts'") == 0
+    finally:
+        wh.dispose()

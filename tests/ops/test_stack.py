@@ -280,3 +280,23 @@ def test_the_native_stack_takes_every_setting_from_the_compose_file(tmp_path):
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg://airflow:")
     assert "@127.0.0.1:58901/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["AIRFLOW__API__PORT"] == "58900"
+
+
+def test_the_native_stack_runs_airflow_in_production_mode(tmp_path, monkeypatch):
+    """scripts/stack.sh sources scripts/env.sh (SEND_DEMO=1 for the demo and tests): the stack's Airflow
+    processes must not inherit it, so a missing connection stops rather than using the demo's files."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import stack as native
+
+    monkeypatch.setenv("SEND_DEMO", "1")
+    config = native.Stack(tmp_path / "stack", port_base=58900, env={"SEND_STACK_ENV_FILE": os.devnull,
+                          "SEND_CMS_URI": "sqlite:////srv/cms.db", "SEND_INBOX_HOST_DIR": str(tmp_path / "inbox"),
+                          "SEND_OUTPUT_HOST_DIR": str(tmp_path / "output"), "SEND_LANDING_HOST_DIR": str(tmp_path / "landing")})
+    values = config.values(create=True)
+    for service in config.airflow_services():
+        env = config.airflow_env(service, values)
+        assert "SEND_DEMO" not in env, service
+        assert env["AIRFLOW_CONN_SEND_WAREHOUSE"].startswith("postgresql://send_writer:")
+    assert "SEND_DEMO" not in (ROOT / "docker-compose.yaml").read_text()

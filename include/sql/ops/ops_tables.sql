@@ -67,6 +67,16 @@ CREATE TABLE IF NOT EXISTS ops.purge_log (
 )
 ;
 
+-- Every mart build: the as-at date it was built for (a rerun of an older night never rewinds the marts:
+-- nightly/marts.py reads the latest row) and the run's own as-at when that differed.
+CREATE TABLE IF NOT EXISTS ops.marts_build (
+    run_id      VARCHAR NOT NULL,
+    la_code     VARCHAR,
+    as_at       DATE NOT NULL,
+    run_as_at   DATE,
+    built_at    TIMESTAMP
+);
+
 -- The LA a run belongs to (multi-LA consortium mode: each LA's warehouse records its own code).
 ALTER TABLE ops.run_log ADD COLUMN IF NOT EXISTS la_code VARCHAR;
 ALTER TABLE ops.quarantine ADD COLUMN IF NOT EXISTS la_code VARCHAR;

@@ -1,14 +1,17 @@
 """Every setting, and the only place one is read: environment variables, Airflow Variables and connections.
 
 Contract (shared/contracts/interface.md): connections `send_cms`, `send_warehouse`; env (or Airflow
-Variable) `SEND_INBOX_DIR`, `SEND_OUTPUT_DIR`, `SEND_LA_CODE`. Defaults are the embedded demo under
-the project's `data/` folder. The environment is read first; then Airflow's Variables and connections,
+Variable) `SEND_INBOX_DIR`, `SEND_OUTPUT_DIR`, `SEND_LA_CODE`. The embedded demo's defaults (a DuckDB
+warehouse, the generated SQLite CMS and inbox, a random pseudonymisation secret, all under the project's
+`data/` folder) apply only when the demo is asked for (`SEND_DEMO=1`, which scripts/env.sh sets);
+otherwise a missing connection stops with a message naming it (production mode). The environment is read first; then Airflow's Variables and connections,
 through lookups the orchestration adapter installs while a task runs a step (`airflow_lookups`) or passes to
 `Settings.resolve`, so this module (and the whole package) never imports Airflow. Tuning knobs
 (validation, DuckDB memory, health thresholds, FOI threshold) are read here too, by `setting()`.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from contextlib import contextmanager
@@ -17,6 +20,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from send_pipeline.kernel import pseudonym
+from send_pipeline.kernel.errors import NotConfigured
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]  # plugins/send_pipeline/kernel/settings.py
 SQL_DIR = PROJECT_ROOT / "include" / "sql"
@@ -97,6 +103,31 @@ def workbook_max_cells() -> int:
     return max(1, int(setting("SEND_WORKBOOK_MAX_CELLS") or 20_000_000))
 
 
+def demo(var: Lookup | None = None) -> bool:
+    """SEND_DEMO=1 (env or Variable; `1`/`true`/`yes`): missing connections and the inbox fall back to the
+    embedded demo under SEND_DATA_DIR. Unset (production): a missing one is an error."""
+    return (setting("SEND_DEMO", var) or "").strip().lower() in ("1", "true", "yes")
+
+
+DEMO_HOW = {"send_cms": "the generated demo CMS", "send_warehouse": "the demo DuckDB warehouse",
+            "send_pseudonymisation": "a demo secret kept in an owner-only file"}
+
+
+_LOGGED: set[str] = set()
+
+
+def _log_once(line: str) -> None:
+    """One line per distinct fallback per process (settings are resolved many times in a task)."""
+    if line not in _LOGGED:
+        _LOGGED.add(line)
+        log.warning(line)
+
+
+def not_defined(conn_id: str) -> NotConfigured:
+    return NotConfigured(f"connection {conn_id} is not defined: add it in Admin > Connections or as "
+                         f"AIRFLOW_CONN_{conn_id.upper()}; SEND_DEMO=1 uses the embedded demo")
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("SEND_DATA_DIR") or PROJECT_ROOT / "data")
 
@@ -152,7 +183,9 @@ class Settings:
 
     @classmethod
     def resolve(cls, conn: Lookup | None = None, var: Lookup | None = None, la_code: str | None = None) -> "Settings":
-        """Read settings: Airflow connection/variable lookups first, then env, then demo defaults.
+        """Read settings: the environment first, then Airflow's Variables and connections; then, only
+        with SEND_DEMO=1, the embedded demo's defaults (said in one log line); otherwise a missing
+        `send_cms`, `send_warehouse`, `send_pseudonymisation` or SEND_INBOX_DIR raises NotConfigured.
 
         Consortium mode (SEND_LAS = "331,332,…"): `la_code` picks one LA, whose sources and targets are
         its own: connections `send_cms_<la>` and `send_warehouse_<la>` (default: beside the consortium
@@ -168,12 +201,38 @@ class Settings:
             return connection(conn_id, conn)
 
         base = data_dir()
-        cms = link("send_cms") or f"sqlite:///{base / 'demo' / 'cms.db'}"
-        warehouse = link("send_warehouse") or f"duckdb:///{base / 'warehouse.duckdb'}"
-        output = Path(get("SEND_OUTPUT_DIR") or base / "output")
-        secret = link("send_pseudonymisation") or pseudonym.demo_secret(base)
+        is_demo = demo(var)
+        used: list[str] = []  # the demo defaults this resolve fell back to (logged once, below)
+
+        def demo_default(conn_id: str, value: str, where) -> str:
+            if not is_demo:
+                raise not_defined(conn_id)
+            used.append(f"{conn_id} = {DEMO_HOW[conn_id]} ({where})")
+            return value
+
         las = consortium_las(get("SEND_LAS"))
-        inbox = Path(get("SEND_INBOX_DIR") or base / "demo" / "inbox")
+        cms = link("send_cms")
+        if not cms and las:
+            cms = ""  # a consortium's CMSs are send_cms_<la> (below); the consortium itself reads none
+        elif not cms:
+            cms = demo_default("send_cms", f"sqlite:///{base / 'demo' / 'cms.db'}", base / "demo" / "cms.db")
+        warehouse = link("send_warehouse") or demo_default("send_warehouse", f"duckdb:///{base / 'warehouse.duckdb'}",
+                                                           base / "warehouse.duckdb")
+        output = Path(get("SEND_OUTPUT_DIR") or base / "output")
+        secret = link("send_pseudonymisation")
+        if not secret:
+            demo_default("send_pseudonymisation", "", base / ".pseudonym_secret")
+            secret = pseudonym.demo_secret(base)
+        inbox_dir = get("SEND_INBOX_DIR")
+        if not inbox_dir and not is_demo:
+            raise NotConfigured("SEND_INBOX_DIR is not set: set it in the environment or as an Airflow Variable "
+                                "(the folder the review trackers, ledgers, GIAS and DfE files arrive in); "
+                                "SEND_DEMO=1 uses the embedded demo's")
+        if not inbox_dir:
+            used.append(f"SEND_INBOX_DIR = the generated demo inbox ({base / 'demo' / 'inbox'})")
+        if used:
+            _log_once("SEND_DEMO=1: not defined, so the embedded demo's: " + "; ".join(used))
+        inbox = Path(inbox_dir or base / "demo" / "inbox")
         landing_dir = Path(get("SEND_LANDING_DIR") or base / "landing")
         code = get("SEND_LA_CODE") or "331"
         if las and la_code:

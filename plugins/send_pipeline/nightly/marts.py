@@ -1,11 +1,21 @@
 """Marts: every staging and mart model (include/sql/staging/, include/sql/marts/) rebuilt in one
 transaction, in dependency order, with the run's as-at date bound; then the data dictionary table.
+
+Each build is recorded in ops.marts_build with the as-at date it was built for. A rerun of an older
+night (an Airflow run whose as-at is its own logical date, cleared or triggered for an earlier date)
+never rewinds the marts: it rebuilds them as at the date they were last built for, from the warehouse
+as it now is. Only an as-at asked for by name (the DAG's `as_at` param, the CLI's `--as-at`, a test's
+Run) builds the marts as at an earlier date.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
+from datetime import date, datetime, timezone
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.settings import SQL_DIR
@@ -50,12 +60,54 @@ def render_model(path: Path, run: Run) -> str:
     return re.sub(r":(as_at|paperwork_days)\b", lambda m: values[m.group(1)], sql)
 
 
+def last_built_as_at(wh) -> date | None:
+    """The as-at date the marts were last built for: ops.marts_build's latest build; for a warehouse
+    built before that table, the marts' own as_at column (as the FOI tables and the pack read it)."""
+    def day(value):
+        return value.date() if isinstance(value, datetime) else value
+
+    found = wh.scalar("SELECT as_at FROM ops.marts_build ORDER BY built_at DESC LIMIT 1")
+    if found is not None:
+        return day(found)
+    tables = wh.frame("SELECT table_name FROM information_schema.columns WHERE table_schema = 'marts' "
+                      "AND column_name = 'as_at' ORDER BY table_name")
+    for table in tables.table_name:
+        found = wh.scalar(f"SELECT MAX(as_at) FROM marts.{table}")
+        if found is not None:
+            return day(found)
+    return None
+
+
+def as_at_asked(run: Run) -> bool:
+    """Whether the run's as-at was asked for by name (a param, the CLI, a test), not an Airflow run's
+    own logical date."""
+    return run.logical_date is None or run.as_at != run.logical_date
+
+
+def never_rewind(wh, run: Run) -> Run:
+    """The run the marts are built for: an Airflow rerun of a night older than the marts' date builds
+    them as at that later date (logged); a date asked for by name is built as asked."""
+    latest = last_built_as_at(wh)
+    if latest is None or run.as_at >= latest:
+        return run
+    if as_at_asked(run):
+        log.warning("the marts were as at %s; rebuilt as at %s as asked (the next scheduled night brings them "
+                    "forward again)", latest, run.as_at)
+        return run
+    log.warning("run %s is for %s, before the %s the marts were last built for: rebuilt as at %s from the "
+                "warehouse as it now is (a rerun never rewinds the marts)", run.run_id, run.as_at, latest, latest)
+    return dataclasses.replace(run, as_at=latest)
+
+
 def build_marts(run: Run) -> dict:
-    """Rebuild every staging and mart table in one transaction: analysts never see a half-built set."""
+    """Rebuild every staging and mart table in one transaction: analysts never see a half-built set.
+    As at the run's date, or (an Airflow rerun of an older night) as at the marts' later date."""
     wh = run.warehouse()
     built = {}
     try:
         wh.ensure()
+        asked = run.as_at
+        run = never_rewind(wh, run)
         with wh.transaction() as conn:
             for path in model_files():
                 table = f"{path.parent.name}.{path.stem}"
@@ -73,7 +125,11 @@ def build_marts(run: Run) -> dict:
 
             built[published.TABLE] = published.build(wh, conn, run.settings.checked_la_code)  # beside ref.dfe_*
             load_dictionary_table(wh, conn)
+            conn.execute(sa.text("INSERT INTO ops.marts_build (run_id, la_code, as_at, run_as_at, built_at) "
+                                 "VALUES (:r, :la, :a, :asked, :t)"),
+                         {"r": run.run_id, "la": run.settings.checked_la_code, "a": run.as_at, "asked": asked,
+                          "t": datetime.now(timezone.utc).replace(tzinfo=None)})
     finally:
         wh.dispose()
-    log.info("built marts: %s", built)
+    log.info("built marts as at %s: %s", run.as_at, built)
     return built

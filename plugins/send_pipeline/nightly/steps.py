@@ -2,7 +2,10 @@
 the DAG passes nothing heavy through XCom: steps meet in the raw landing (Parquet) and the warehouse.
 
     extract_source → validate_source → load_source   per source, in SOURCE_ORDER (nightly/sources/)
-    build_marts → pool_consortium → reconcile_run → purge_expired
+    build_reconciled_marts (the DAG's build_marts) → pool_consortium, reconcile_run → purge_expired
+
+The marts are rebuilt only by a night whose every entity loaded and reconciled (a failed night
+publishes nothing: the DAG's build_marts fails, so the send_marts asset and foi_tables do not follow).
 
 Each stage lives in its own module (extract/, validate/, load.py, marts.py); this one names the steps
 the DAG and the command line call, and runs a whole night without Airflow (`run_nightly`).
@@ -13,30 +16,51 @@ import logging
 import time
 
 from send_pipeline.kernel import files
+from send_pipeline.kernel.errors import MartsRefused
 from send_pipeline.kernel.run import Run
 from send_pipeline.nightly.extract import extract_source
 from send_pipeline.nightly.load import load_source
-from send_pipeline.nightly.marts import build_marts
+from send_pipeline.nightly.marts import build_marts, last_built_as_at
 from send_pipeline.nightly.sources import SOURCE_ORDER, entity_names
 from send_pipeline.nightly.validate import validate_source
 
 log = logging.getLogger(__name__)
 
-__all__ = ["extract_source", "validate_source", "load_source", "build_marts", "pool_consortium", "reconcile_run",
-           "purge_expired", "run_source", "run_nightly", "summarise_run", "check_health"]
+__all__ = ["extract_source", "validate_source", "load_source", "build_marts", "build_reconciled_marts",
+           "pool_consortium", "reconcile_run", "purge_expired", "run_problems", "run_source", "run_nightly", "summarise_run", "check_health"]
+
+
+RUN_LOG = ("SELECT source, entity, extract_mode, rows_extracted, rows_loaded, rows_quarantined, rows_warned, "
+           "reconciled, status FROM ops.run_log WHERE run_id = :r ORDER BY source, entity")
+
+
+def expected_entities() -> dict[str, str]:
+    """Every entity a night loads, with its source (SOURCE_ORDER's declarations)."""
+    return {name: source for source in SOURCE_ORDER for name in entity_names(source)}
+
+
+def run_problems(frame) -> dict[str, list[str]]:
+    """What of this run's ops.run_log falls short: {'missing': entities with no load recorded,
+    'unreconciled': entities recorded failed or not reconciled, 'partial': entities whose source had
+    files stopped (the others loaded)}."""
+    recorded = set(frame["entity"]) if len(frame) else set()
+    bad = set(frame.loc[~frame["reconciled"].fillna(False).astype(bool) | (frame["status"] == "failed"), "entity"]) \
+        if len(frame) else set()
+    partial = set(frame.loc[frame["status"] == "partial", "entity"]) if len(frame) else set()
+    expected = list(expected_entities())  # in load order
+    return {"missing": [e for e in expected if e not in recorded],
+            "unreconciled": [e for e in expected if e in bad] + sorted(bad - set(expected)),
+            "partial": [e for e in expected if e in partial and e not in bad]}
 
 
 def summarise_run(run: Run, started: float | None = None) -> dict:
     """The run's figures from ops.run_log; fails when a source did not load or did not reconcile."""
     wh = run.warehouse()
     try:
-        frame = wh.frame(
-            "SELECT source, entity, extract_mode, rows_extracted, rows_loaded, rows_quarantined, rows_warned, "
-            "reconciled, status FROM ops.run_log WHERE run_id = :r ORDER BY source, entity", {"r": run.run_id})
+        frame = wh.frame(RUN_LOG, {"r": run.run_id})
     finally:
         wh.dispose()
-    expected = {name for source in SOURCE_ORDER for name in entity_names(source)}
-    missing = sorted(expected - set(frame["entity"])) if len(frame) else sorted(expected)
+    problems = run_problems(frame)
     lines = [f"{'entity':<28}{'mode':<12}{'extracted':>10}{'loaded':>10}{'quarantined':>12}{'warned':>8}"]
     for row in frame.itertuples():
         lines.append(f"{row.entity:<28}{row.extract_mode:<12}{row.rows_extracted:>10}{row.rows_loaded:>10}"
@@ -48,14 +72,43 @@ def summarise_run(run: Run, started: float | None = None) -> dict:
     text = "\n".join(lines)
     files.write_owner_only(run.quality_dir / "run_summary.txt", text + "\n")
     log.info("run summary for %s\n%s", run.run_id, text)
-    if missing:
-        raise RuntimeError(f"run {run.run_id} is incomplete: no load recorded for {', '.join(missing)}")
-    partial = frame.loc[frame["status"] == "partial", "entity"].tolist() if len(frame) else []
-    if partial:
-        raise RuntimeError(f"run {run.run_id} is incomplete: files of {', '.join(partial)} were stopped (not loaded)")
-    if not frame["reconciled"].all():
-        raise RuntimeError(f"run {run.run_id}: reconciliation failed for {', '.join(frame.loc[~frame['reconciled'], 'entity'])}")
+    if problems["missing"]:
+        raise RuntimeError(f"run {run.run_id} is incomplete: no load recorded for {', '.join(problems['missing'])}")
+    if problems["partial"]:
+        raise RuntimeError(f"run {run.run_id} is incomplete: files of {', '.join(problems['partial'])} were stopped (not loaded)")
+    if problems["unreconciled"]:
+        raise RuntimeError(f"run {run.run_id}: reconciliation failed for {', '.join(problems['unreconciled'])}")
     return {"entities": len(frame), "summary": text}
+
+
+def build_reconciled_marts(run: Run) -> dict:
+    """The DAG's build_marts: rebuild the marts only when every entity of this run loaded and
+    reconciled (ops.run_log); otherwise refuse (MartsRefused, no retry) naming the sources and entities
+    that did not, and the marts stay as at their last good date. A failed task emits no `send_marts`
+    asset event, so foi_tables does not export a half-loaded night."""
+    wh = run.warehouse()
+    try:
+        wh.ensure()
+        frame = wh.frame(RUN_LOG, {"r": run.run_id})
+        problems = run_problems(frame)
+        short = problems["missing"] or problems["unreconciled"] or problems["partial"]
+        last = last_built_as_at(wh) if short else None
+    finally:
+        wh.dispose()
+    if short:
+        source_of = expected_entities()
+        parts = []
+        for what, names in (("did not load", problems["missing"]), ("did not reconcile", problems["unreconciled"]),
+                            ("had files stopped", problems["partial"])):
+            by_source: dict[str, list[str]] = {}
+            for name in names:
+                by_source.setdefault(source_of.get(name, "?"), []).append(name)
+            if names:
+                parts.append(f"{what}: " + "; ".join(f"{s} ({', '.join(n)})" for s, n in by_source.items()))
+        kept = f"as at {last}, their last good date" if last else "as they were (never built yet)"
+        raise MartsRefused(f"marts not rebuilt: run {run.run_id} {' and '.join(parts)}. The marts stay {kept}; "
+                           "fix the source, clear its task group, then clear build_marts")
+    return build_marts(run)
 
 
 def check_health(run: Run, channels=None) -> dict:
@@ -121,7 +174,7 @@ def run_nightly(run: Run) -> dict:
     result = {}
     for source in SOURCE_ORDER:
         result[source] = run_source(source, run)
-    result["marts"] = build_marts(run)
+    result["marts"] = build_reconciled_marts(run)
     result["health"] = check_health(run)
     result["summary"] = summarise_run(run, started)
     return result

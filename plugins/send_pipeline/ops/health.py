@@ -49,13 +49,6 @@ def thresholds() -> tuple[float, float]:
     return share, hours
 
 
-def expected_entities() -> set[str]:
-    """The entities a complete night records in ops.run_log (every source's, nightly/sources/)."""
-    from send_pipeline.nightly.sources import SOURCE_ORDER, entity_names
-
-    return {name for source in SOURCE_ORDER for name in entity_names(source)}
-
-
 def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | None = None,
             started: float | None = None) -> dict:
     """The health snapshot: last runs (complete or not), 30 nights of history, sources' last loads,
@@ -64,7 +57,9 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     log = wh.frame("SELECT run_id, source, entity, as_at, extract_mode, rows_extracted, rows_loaded, rows_quarantined, "
                    "rows_warned, reconciled, status, loaded_at FROM ops.run_log")
-    expected = expected_entities()
+    from send_pipeline.nightly.steps import expected_entities
+
+    expected = set(expected_entities())
     runs, history = [], []
     if len(log):
         order = log.groupby("run_id")["loaded_at"].max().sort_values(ascending=False).index[:HISTORY_NIGHTS]

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from send_pipeline.kernel import files
-from send_pipeline.kernel.errors import FilesStopped, SourceUnusable, StorageFull
+from send_pipeline.kernel.errors import FilesStopped, MartsRefused, NotConfigured, SourceUnusable, StorageFull
 from send_pipeline.kernel.settings import Settings
 
 TODO_PREFIX = "What to do: "
@@ -33,11 +33,16 @@ def what_to_do(exc: BaseException, where: str) -> str:
         return (f"replace {names} in the inbox with a readable export (or remove it). The source's other files "
                 f"loaded; the next night reads the replacement, or clear {where}.load_source in the Airflow UI "
                 "after replacing it. The marts stay as at the last complete night until then.")
+    if isinstance(exc, MartsRefused):
+        return ("get the sources named above loaded (each has its own stop and what to do), then clear build_marts "
+                "in the Airflow UI, or let the next complete night rebuild them.")
     if isinstance(exc, StorageFull):
         return "free space on the disk named above (or raise the quota), then clear the failed task in the Airflow UI."
     if isinstance(exc, SourceUnusable):
         return (f"correct or re-export the {where} extract named above (or fix the connection), then clear the {where} "
                 "task group in the Airflow UI; the warehouse keeps that source's last good load until then.")
+    if isinstance(exc, NotConfigured):
+        return "define the connection or setting named above (Admin > Connections / Variables, or the environment), then clear the task."
     return "read the task log for the error above, fix its cause, then clear the failed task in the Airflow UI."
 
 

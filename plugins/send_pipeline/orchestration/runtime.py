@@ -2,7 +2,9 @@
 
 It turns the task context into a `Run` (settings from connections and Variables, the run's id and
 as-at date), runs `step(*args, run)` with Airflow's lookups installed for every setting read, and ends
-the task at once (no retries) when a source is unusable. `la_code=` runs the step for one LA of a
+the task at once (no retries) on a permanent error (kernel/errors.is_permanent: a source unusable, a
+permission refused, a missing file or setting, a bug); a transient one (a connection refused, a timeout,
+the DuckDB file locked) is raised again for Airflow to retry. `la_code=` runs the step for one LA of a
 consortium (the DAG mapped over the LAs); `each_la=True` runs it once per LA inside the task.
 
 Imports Airflow only inside functions, so the package stays importable (and testable) without it.
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from send_pipeline.kernel import settings as kernel_settings
-from send_pipeline.kernel.errors import SourceUnusable
+from send_pipeline.kernel.errors import MartsRefused, SourceUnusable, is_permanent
 from send_pipeline.kernel.run import Run, as_at_from
 from send_pipeline.kernel.settings import Settings
 
@@ -25,7 +27,7 @@ def _lookups():
     def conn(conn_id: str):
         try:
             return Connection.get(conn_id).get_uri()
-        except Exception:  # not defined: fall back to the embedded demo default
+        except Exception:  # not defined: Settings.resolve says so (or, with SEND_DEMO=1, uses the demo)
             return None
 
     def var(name: str):
@@ -95,8 +97,9 @@ def run_from(context: dict, la_code: str | None = None) -> Run:
 
 def call(step, *args, context: dict, la_code: str | None = None, each_la: bool = False):
     """Run a step as `step(*args, run)`: for one consortium LA when `la_code` is given, for every LA in
-    turn when `each_la` (consortium mode; one LA otherwise). A SourceUnusable ends the task at once
-    with its message (no retries)."""
+    turn when `each_la` (consortium mode; one LA otherwise). A permanent error ends the task at once
+    (no retries): a SourceUnusable or MartsRefused with its own message, any other with its type and first line
+    scrubbed of values (alerts.safe_message; the traceback stays in the task log)."""
     from airflow.sdk.exceptions import AirflowFailException
 
     conn, var = _lookups()
@@ -108,15 +111,18 @@ def call(step, *args, context: dict, la_code: str | None = None, each_la: bool =
             result = run.each_la(step, *args) if each_la else step(*args, run)
             _clear_stop(run, where, step)
             return result
-    except SourceUnusable as exc:
-        log.error("source stopped: %s", exc)
+    except (SourceUnusable, MartsRefused) as exc:  # the pipeline's own messages (no values)
+        log.error("%s: %s", "source stopped" if isinstance(exc, SourceUnusable) else "marts not built", exc)
         todo = _record_stop(run, where, exc, str(exc))
         raise AirflowFailException(f"{exc}\n{todo}") from None
     except Exception as exc:
         from send_pipeline.ops.alerts import safe_message
 
-        _record_stop(run, where, exc, safe_message(exc))
-        raise
+        todo = _record_stop(run, where, exc, safe_message(exc))
+        if not is_permanent(exc):
+            raise  # transient: Airflow retries the task
+        log.exception("permanent error, not retried")
+        raise AirflowFailException(f"not retried (it would fail again): {safe_message(exc)}\n{todo}") from None
 
 
 SOURCE_STEPS = ("extract_source", "validate_source", "load_source")
@@ -126,7 +132,7 @@ def stop_key(step, args: tuple) -> str:
     """What a failure stops: the source (for a source's steps), else the step's name."""
     if step.__name__ in SOURCE_STEPS and args and isinstance(args[0], str):
         return args[0]
-    return step.__name__
+    return {"build_reconciled_marts": "build_marts"}.get(step.__name__, step.__name__)
 
 
 def _record_stop(run, where: str, exc: BaseException, message: str) -> str:
