@@ -768,3 +768,66 @@ def test_the_share_guard_counts_deletions(base: Base, tmp_path, monkeypatch):
 
     with pytest.raises(SourceUnusable, match=r"core\.person .*SEND_MAX_LOSS_SHARE"):
         _cms_night(base, tmp_path, monkeypatch, ["DELETE FROM cms_person WHERE person_id % 3 = 0"])
+
+
+def test_one_bad_file_stops_only_itself(base: Base, tmp_path, monkeypatch):
+    """Issue 17: a corrupt workbook beside two good ones. The good ones load (committed, marked loaded);
+    the bad one is left out, stays in the inbox unmarked, and load_source fails naming it with what to
+    do; the run log says 'partial'. Replaced by a readable export, it loads the next night."""
+    from send_pipeline.kernel.errors import FilesStopped
+    from send_pipeline.kernel.settings import Settings
+    from send_pipeline.kernel.warehouse import Warehouse
+    from send_pipeline.nightly import steps as pipeline
+    from send_pipeline.ops.stops import what_to_do
+
+    la, work = tmp_path / "la", tmp_path / "work"
+    shutil.copytree(base.la, la)
+    shutil.copytree(base.work, work)
+    point_at(monkeypatch, la, work)
+    monkeypatch.setenv("SEND_DATA_DOCS", "0")
+    inbox = la / "inbox"
+    rows = tracker_rows(base, 3)
+    for name, part in (("annual_reviews_2099-01.xlsx", rows[:2]), ("annual_reviews_2099-02.xlsx", rows[2:])):
+        write_tracker(la, part)
+        (inbox / "annual_reviews_2099-00.xlsx").rename(inbox / name)
+    (inbox / "annual_reviews_2099-03.xlsx").write_bytes(b"this is not a workbook")
+    wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")
+    before = wh.scalar("SELECT COUNT(*) FROM core.review")
+    wh.dispose()
+
+    def night(run_id):
+        run = pipeline.Run(Settings.resolve(), run_id, AS_AT)
+        extracted = pipeline.extract_source("reviews", run)
+        pipeline.validate_source("reviews", run)
+        return extracted, pipeline.load_source("reviews", run)
+
+    with pytest.raises(FilesStopped) as stopped:
+        night("bad-night")
+    message = str(stopped.value)
+    assert message.startswith("annual_reviews_2099-03.xlsx: not a readable .xlsx workbook")
+    assert "(1 file(s) of reviews not loaded; its other files were)" in message
+    assert what_to_do(stopped.value, "reviews").startswith("replace annual_reviews_2099-03.xlsx in the inbox")
+    wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")
+    try:
+        assert wh.scalar("SELECT COUNT(*) FROM core.review") == before + 3  # both good workbooks
+        marked = set(wh.frame("SELECT file_name FROM ops.loaded_file WHERE run_id = 'bad-night'").iloc[:, 0])
+        assert marked == {"annual_reviews_2099-01.xlsx", "annual_reviews_2099-02.xlsx"}
+        log = wh.frame("SELECT status, message, rows_extracted, rows_loaded, rows_quarantined FROM ops.run_log "
+                       "WHERE run_id = 'bad-night'")
+        assert log.status.tolist() == ["partial"] and "annual_reviews_2099-03.xlsx" in log.message[0]
+        assert (log.rows_extracted == log.rows_loaded + log.rows_quarantined).all()
+    finally:
+        wh.dispose()
+    assert (inbox / "annual_reviews_2099-03.xlsx").exists()
+
+    resent = [[*row[:6], "01/03/2025", "10/03/2025", "20/03/2025", "01/04/2025", *row[10:]] for row in rows]
+    write_tracker(la, resent)  # the officer re-sends it readable (next cycle's reviews)
+    (inbox / "annual_reviews_2099-00.xlsx").replace(inbox / "annual_reviews_2099-03.xlsx")
+    extracted, loaded = night("next-night")
+    assert extracted["review"]["files"] == ["annual_reviews_2099-03.xlsx"] and extracted["review"]["stopped"] == []
+    wh = Warehouse(f"duckdb:///{work / 'warehouse.duckdb'}")
+    try:
+        assert wh.scalar("SELECT COUNT(*) FROM core.review") == before + 6
+        assert wh.scalar("SELECT status FROM ops.run_log WHERE run_id = 'next-night'") == "loaded"
+    finally:
+        wh.dispose()

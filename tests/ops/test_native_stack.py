@@ -4,7 +4,7 @@ scheduler, dag-processor, triggerer, api-server, the FAB auth manager), then eve
 does through the REST API and the UI: a night, the asset-triggered FOI tables, the SEN2 census and the
 pack, the SEND data health view in Chromium, and a corrupt file's night with its alert.
 
-Marked `stack` (in the default run; select with -m stack). About four minutes on two cores.
+Marked `stack` (in the default run; select with -m stack). About four to five minutes on two cores.
 """
 from __future__ import annotations
 
@@ -211,9 +211,11 @@ def test_census_and_pack_run_on_the_stack(stack):
     la = stack["values"].get("SEND_LA_CODE") or "331"
     xml = stack["output"] / "sen2" / "2026" / f"SEN2_{la}_2026.xml"
     assert xml.exists() and oct(xml.stat().st_mode & 0o777) == "0o600"
-    packs = stack["output"] / "packs" / "2026-02"
+    # filed under the month the marts are as at: a later one when the catch-up night unpausing started ran
+    # as at today (the marts never rewind to an older night)
     for audience in ("internal", "public"):
-        assert (packs / f"send_performance_pack_{audience}.pdf").stat().st_size > 10_000
+        found = sorted((stack["output"] / "packs").glob(f"*/send_performance_pack_{audience}.pdf"))
+        assert found and found[-1].stat().st_size > 10_000, found
 
 
 def _browser(p):
@@ -259,6 +261,7 @@ def test_an_officer_logs_in_and_reads_the_health_view(stack):
     assert latest["run_id"] in text and "SEND data health" in text
     assert f"{latest['rows_loaded']:,}" in text and f"{latest['rows_extracted']:,}" in text
     assert "ready" in text.lower()  # the SEN2 return written by the census run
+    assert "Last 30 nights" in text and "Rows loaded per night" in text  # the charts
 
 
 @pytest.fixture(scope="module")
@@ -278,15 +281,19 @@ def corrupt_night(stack):
 
 
 def test_a_corrupt_file_fails_the_night_and_the_alert_names_it(corrupt_night):
-    assert corrupt_night["run"]["state"] == "failed", corrupt_night["states"]
-    assert corrupt_night["states"]["reviews.validate_source[0]"] == "failed" or \
-        corrupt_night["states"]["reviews.extract_source[0]"] == "failed", corrupt_night["states"]
+    states = corrupt_night["states"]
+    assert corrupt_night["run"]["state"] == "failed", states
+    # one bad file stops only itself: the trackers' other files were read and loaded, then the load fails
+    assert states["reviews.extract_source[0]"] == "success" and states["reviews.validate_source[0]"] == "success", states
+    assert states["reviews.load_source[0]"] == "failed", states
+    assert states["ledger.load_source[0]"] == "success", states  # later sources still load
+    assert states["build_marts[0]"] != "success", states  # a night that did not reconcile publishes nothing
+    assert states["purge_expired[0]"] == "success", states  # housekeeping runs on every night
     named = [a for a in corrupt_night["alerts"] if CORRUPT in a and "reviews" in a]
     assert named, corrupt_night["alerts"]
     assert "not a readable" in named[0] and corrupt_night["run_id"] in named[0]
 
 
-@pytest.mark.xfail(reason="issue 17 part B", strict=True)
 def test_the_alert_says_what_to_do(corrupt_night):
     named = [a for a in corrupt_night["alerts"] if CORRUPT in a]
     assert named, corrupt_night["alerts"]
@@ -295,10 +302,11 @@ def test_the_alert_says_what_to_do(corrupt_night):
     assert todo and "runbook" not in todo[0] and re.search(r"(?i)export|replace|re-?send|clear", todo[0]), named[0]
 
 
-@pytest.mark.xfail(reason="issue 17 part B", strict=True)
 def test_the_health_view_is_red_with_what_failed(stack, corrupt_night):
     text = _health_page(stack, "health_after_corrupt_file")
     attention = text.split("Needs attention", 1)[-1][:2000]
     assert corrupt_night["run_id"] in text
     assert "reviews" in attention and CORRUPT in attention, attention
+    assert "What to do: replace" in attention, attention
     assert not re.search(r"(?i)needs attention\s*none", text)
+    assert "NO (files stopped)" in text or "NO (incomplete)" in text

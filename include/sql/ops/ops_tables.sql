@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS ops.run_log (
     rows_quarantined BIGINT,
     rows_warned      BIGINT,
     reconciled       BOOLEAN,
-    status           VARCHAR,          -- loaded | unchanged | failed
+    status           VARCHAR,          -- loaded | unchanged | partial (files of the source stopped)
     message          VARCHAR,
     loaded_at        TIMESTAMP
 );

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from send_pipeline.kernel import pseudonym, settings
-from send_pipeline.kernel.errors import SourceUnusable
+from send_pipeline.kernel.errors import FilesStopped, SourceUnusable
 from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.warehouse import Warehouse, ident
 from send_pipeline.nightly import deletions
@@ -63,7 +63,20 @@ def load_source(source: str, run: Run) -> dict:
     finally:
         wh.dispose()
     log.info("loaded %s: %s", source, summary)
+    stop_for_files(source, run)
     return summary
+
+
+def stop_for_files(source: str, run: Run) -> None:
+    """After the good files of a source loaded (committed): fail the task naming each file the
+    extract stopped (unreadable; left in the inbox, read again next night), so the night is red."""
+    stopped = [f for entity in SOURCES[source].entities
+               for f in read_manifest(run.landing(source, entity.name)).get("stopped_files", [])]
+    if stopped:
+        first = stopped[0]["reason"]
+        more = f"; and {len(stopped) - 1} more file(s): " + ", ".join(f["name"] for f in stopped[1:]) if len(stopped) > 1 else ""
+        raise FilesStopped(f"{first}{more} ({len(stopped)} file(s) of {source} not loaded; its other files were)",
+                           [f["name"] for f in stopped])
 
 
 def _planned_deletions(run: Run, conn, source: str) -> tuple[dict, dict, dict]:
@@ -211,7 +224,7 @@ def _record(wh: Warehouse, conn, run: Run, entity: Entity, manifest: dict, check
         "(:r, :s, :e, :a, :m, :x, :l, :q, :w, :ok, :st, :msg, :t, :la)"),
         {"r": run.run_id, "s": entity.source, "e": entity.name, "a": run.as_at, "m": manifest["mode"],
          "x": manifest["rows"], "l": loaded, "q": checked["rows_quarantined"], "w": checked["rows_warned"],
-         "ok": True, "st": "unchanged" if manifest["mode"] == "unchanged" else "loaded", "msg": None, "t": now,
+         "ok": True, "st": _status(manifest), "msg": _stopped_note(manifest), "t": now,
          "la": run.settings.la_code})
     key_col = entity.key[0]
     for table, items in (("quarantine", checked["quarantine"]), ("quality_warning", checked["warnings"])):
@@ -237,6 +250,18 @@ def _record(wh: Warehouse, conn, run: Run, entity: Entity, manifest: dict, check
         conn.execute(sa.text("DELETE FROM ops.loaded_file WHERE sha256 = :h AND run_id = :r"), {"h": item["sha256"], "r": run.run_id})
         conn.execute(sa.text("INSERT INTO ops.loaded_file VALUES (:h, :n, :s, :r, :rows, :t)"), {
             "h": item["sha256"], "n": item["name"], "s": entity.source, "r": run.run_id, "rows": item["rows"], "t": now})
+
+
+def _status(manifest: dict) -> str:
+    """ops.run_log.status: loaded | unchanged, or partial when files of the source were stopped."""
+    if manifest.get("stopped_files"):
+        return "partial"
+    return "unchanged" if manifest["mode"] == "unchanged" else "loaded"
+
+
+def _stopped_note(manifest: dict) -> str | None:
+    stopped = manifest.get("stopped_files") or []
+    return ("files stopped (not loaded): " + ", ".join(f["name"] for f in stopped))[:1000] if stopped else None
 
 
 def _track_open_quarantine(wh: Warehouse, conn, run: Run, entity: Entity, checked: dict, key_col: str) -> None:

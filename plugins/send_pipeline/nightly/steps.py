@@ -41,13 +41,16 @@ def expected_entities() -> dict[str, str]:
 
 def run_problems(frame) -> dict[str, list[str]]:
     """What of this run's ops.run_log falls short: {'missing': entities with no load recorded,
-    'unreconciled': entities recorded failed or not reconciled}."""
+    'unreconciled': entities recorded failed or not reconciled, 'partial': entities whose source had
+    files stopped (the others loaded)}."""
     recorded = set(frame["entity"]) if len(frame) else set()
     bad = set(frame.loc[~frame["reconciled"].fillna(False).astype(bool) | (frame["status"] == "failed"), "entity"]) \
         if len(frame) else set()
+    partial = set(frame.loc[frame["status"] == "partial", "entity"]) if len(frame) else set()
     expected = list(expected_entities())  # in load order
     return {"missing": [e for e in expected if e not in recorded],
-            "unreconciled": [e for e in expected if e in bad] + sorted(bad - set(expected))}
+            "unreconciled": [e for e in expected if e in bad] + sorted(bad - set(expected)),
+            "partial": [e for e in expected if e in partial and e not in bad]}
 
 
 def summarise_run(run: Run, started: float | None = None) -> dict:
@@ -71,6 +74,8 @@ def summarise_run(run: Run, started: float | None = None) -> dict:
     log.info("run summary for %s\n%s", run.run_id, text)
     if problems["missing"]:
         raise RuntimeError(f"run {run.run_id} is incomplete: no load recorded for {', '.join(problems['missing'])}")
+    if problems["partial"]:
+        raise RuntimeError(f"run {run.run_id} is incomplete: files of {', '.join(problems['partial'])} were stopped (not loaded)")
     if problems["unreconciled"]:
         raise RuntimeError(f"run {run.run_id}: reconciliation failed for {', '.join(problems['unreconciled'])}")
     return {"entities": len(frame), "summary": text}
@@ -86,13 +91,15 @@ def build_reconciled_marts(run: Run) -> dict:
         wh.ensure()
         frame = wh.frame(RUN_LOG, {"r": run.run_id})
         problems = run_problems(frame)
-        last = last_built_as_at(wh) if problems["missing"] or problems["unreconciled"] else None
+        short = problems["missing"] or problems["unreconciled"] or problems["partial"]
+        last = last_built_as_at(wh) if short else None
     finally:
         wh.dispose()
-    if problems["missing"] or problems["unreconciled"]:
+    if short:
         source_of = expected_entities()
         parts = []
-        for what, names in (("did not load", problems["missing"]), ("did not reconcile", problems["unreconciled"])):
+        for what, names in (("did not load", problems["missing"]), ("did not reconcile", problems["unreconciled"]),
+                            ("had files stopped", problems["partial"])):
             by_source: dict[str, list[str]] = {}
             for name in names:
                 by_source.setdefault(source_of.get(name, "?"), []).append(name)
@@ -113,7 +120,7 @@ def check_health(run: Run, channels=None) -> dict:
     wh = run.warehouse()
     try:
         wh.ensure()
-        snapshot = health.collect(wh, run.settings, run.run_id)
+        snapshot = health.collect(wh, run.settings, run.run_id, started=run.started_at)
     finally:
         wh.dispose()
     health.write_snapshot(run.settings, snapshot)

@@ -45,6 +45,8 @@ class Alert:
     run_id: str | None
     what: str
     link: str
+    todo: str | None = None  # what the operator does about it (the stop's own advice), else the runbook
+
 
     @property
     def subject(self) -> str:
@@ -54,7 +56,7 @@ class Alert:
         return "\n".join([
             KINDS.get(self.kind, self.kind), f"DAG: {self.dag_id}", f"Task: {self.task_id or '-'}",
             f"Run: {self.run_id or '-'}", f"What broke: {self.what}", f"Link: {self.link}",
-            "What to do: see the runbook on the DAG's page (README, 'Operating it').",
+            f"What to do: {self.todo}" if self.todo else "What to do: see the runbook on the DAG's page (README, 'Operating it').",
         ])
 
 
@@ -141,6 +143,14 @@ def safe_message(exc: BaseException | str | None) -> str:
     if name not in OWN_MESSAGES:
         text += " (details in the task log)"
     return text[:300]
+
+
+def what_to_do(exc: BaseException | None) -> str | None:
+    """The "What to do: ..." line a stop's message carries (orchestration/runtime.py adds it), scrubbed."""
+    for line in str(exc or "").splitlines()[1:]:
+        if line.startswith("What to do: "):
+            return scrub(line[len("What to do: "):])[:500]
+    return None
 
 
 def send(alert: Alert, channels: Channels) -> dict:

@@ -20,6 +20,7 @@ from send_pipeline.kernel.settings import Settings, setting
 DEFAULT_QUARANTINE_SHARE = 0.05   # SEND_ALERT_QUARANTINE_SHARE: a bigger share of an entity quarantined alerts
 DEFAULT_FRESHNESS_HOURS = 36      # SEND_FRESHNESS_HOURS: a source not loaded for longer alerts
 RUNS_SHOWN = 7
+HISTORY_NIGHTS = 30  # the charts' span
 
 
 def snapshot_path(settings: Settings) -> Path:
@@ -48,33 +49,46 @@ def thresholds() -> tuple[float, float]:
     return share, hours
 
 
-def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | None = None) -> dict:
-    """The health snapshot: last runs, sources' freshness, GX results, quarantine reasons, SEN2 and FOI."""
+def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | None = None,
+            started: float | None = None) -> dict:
+    """The health snapshot: last runs (complete or not), 30 nights of history, sources' last loads,
+    GX results, quarantine reasons, SEN2 and FOI. `started` (epoch seconds) is this run's start, for
+    its duration. Freshness is judged again whenever the snapshot is read (`live`)."""
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     log = wh.frame("SELECT run_id, source, entity, as_at, extract_mode, rows_extracted, rows_loaded, rows_quarantined, "
                    "rows_warned, reconciled, status, loaded_at FROM ops.run_log")
-    runs = []
+    from send_pipeline.nightly.steps import expected_entities
+
+    expected = set(expected_entities())
+    runs, history = [], []
     if len(log):
-        order = log.groupby("run_id")["loaded_at"].max().sort_values(ascending=False).index[:RUNS_SHOWN]
-        for rid in order:
+        order = log.groupby("run_id")["loaded_at"].max().sort_values(ascending=False).index[:HISTORY_NIGHTS]
+        for number, rid in enumerate(order):
             part = log[log.run_id == rid].sort_values(["source", "entity"])
-            runs.append({
+            missing = sorted(expected - set(part.entity))
+            partial = sorted(set(part.entity[part.status == "partial"]))
+            one = {
                 "run_id": rid, "as_at": str(part.as_at.max()), "finished": str(part.loaded_at.max())[:19],
                 "rows_extracted": int(part.rows_extracted.sum()), "rows_loaded": int(part.rows_loaded.sum()),
                 "rows_quarantined": int(part.rows_quarantined.sum()), "rows_warned": int(part.rows_warned.sum()),
-                "reconciled": bool(part.reconciled.all()),
-                "entities": [{"source": r.source, "entity": r.entity, "mode": r.extract_mode,
-                              "extracted": int(r.rows_extracted), "loaded": int(r.rows_loaded),
-                              "quarantined": int(r.rows_quarantined), "warned": int(r.rows_warned),
-                              "reconciled": bool(r.reconciled)} for r in part.itertuples()],
-            })
+                "reconciled": bool(part.reconciled.all()) and not missing and not partial,
+                "missing": missing, "partial": partial,
+            }
+            history.append(one)
+            if number < RUNS_SHOWN:
+                runs.append({**one, "entities": [
+                    {"source": r.source, "entity": r.entity, "mode": r.extract_mode, "status": r.status,
+                     "extracted": int(r.rows_extracted), "loaded": int(r.rows_loaded),
+                     "quarantined": int(r.rows_quarantined), "warned": int(r.rows_warned),
+                     "reconciled": bool(r.reconciled)} for r in part.itertuples()]})
+    _durations(settings, history, run_id, started, now)
     share, hours = thresholds()
     from send_pipeline.nightly.sources import SOURCE_ORDER
 
     sources = []
     for source in dict.fromkeys([*SOURCE_ORDER, *(sorted(set(log.source)) if len(log) else [])]):
         part = log[log.source == source] if len(log) else log
-        last = part[part.status == "loaded"].loaded_at.max() if len(part) else None
+        last = part[part.status.isin(["loaded", "partial"])].loaded_at.max() if len(part) else None
         last_any = part.loaded_at.max() if len(part) else None
         age = (now - last).total_seconds() / 3600 if last is not None and last == last else None
         expected = freshness_hours(source)
@@ -90,11 +104,51 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
     return {
         "generated_at": now.isoformat(timespec="seconds"), "la_code": settings.la_code, "run_id": run_id or latest,
         "thresholds": {"quarantine_share": share, "freshness_hours": hours},
-        "runs": runs, "sources": sources,
+        "runs": runs, "history": history, "sources": sources,
         "top_quarantine_reasons": [{"entity": r.entity, "rule": r.rule, "column": r.column_name, "rows": int(r.n)}
                                    for r in reasons.itertuples()],
         "gx": _gx_results(settings, latest), "sen2": _sen2(settings), "foi": _foi(settings),
     }
+
+
+def _durations(settings: Settings, history: list[dict], run_id: str | None, started: float | None, now: datetime) -> None:
+    """Each night's duration (seconds, start to its health snapshot): this run's from `started`, earlier
+    ones from the previous snapshot (ops.run_log has load times, not start times)."""
+    before = {h["run_id"]: h.get("duration_s") for h in ((read_snapshot(settings) or {}).get("history") or [])
+              if isinstance(h, dict) and "run_id" in h}
+    for night in history:
+        seconds = before.get(night["run_id"])
+        if night["run_id"] == run_id and started is not None:
+            elapsed = now.replace(tzinfo=timezone.utc).timestamp() - started
+            seconds = round(elapsed, 1) if 0 <= elapsed < 86400 else None
+        night["duration_s"] = seconds
+
+
+def live(snapshot: dict | None, settings: Settings, now: datetime | None = None) -> dict | None:
+    """The snapshot as it stands when read: sources' freshness judged against now (a stopped scheduler
+    turns them stale), the stops not yet cleared (ops/stops.py), and SEN2 and FOI read again from their
+    files."""
+    if snapshot is None:
+        return None
+    from send_pipeline.ops import stops
+
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    sources = []
+    for s in snapshot.get("sources", []):
+        last = _when(s.get("last_loaded"))
+        age = None if last is None else round((now - last).total_seconds() / 3600, 1)
+        expected = s.get("freshness_hours") or snapshot["thresholds"]["freshness_hours"]
+        sources.append({**s, "hours_since_load": age,
+                        "stale": not s.get("not_configured") and (age is None or age > expected)})
+    return {**snapshot, "read_at": now.isoformat(timespec="seconds"), "sources": sources,
+            "stops": stops.read(settings), "sen2": _sen2(settings), "foi": _foi(settings)}
+
+
+def _when(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _gx_results(settings: Settings, run_id: str | None) -> dict:
@@ -143,12 +197,21 @@ def _foi(settings: Settings) -> dict:
 
 
 def breaches(snapshot: dict) -> list[dict]:
-    """What must be looked at: quarantine above the share, a reconciliation mismatch, a stale source."""
+    """What must be looked at: a stopped source or step (with what to do), an incomplete night,
+    quarantine above the share, a reconciliation mismatch, a stale source."""
     share = snapshot["thresholds"]["quarantine_share"]
     found = []
+    for where, stop in sorted((snapshot.get("stops") or {}).items()):
+        found.append({"kind": "stopped", "what": f"{where} stopped in run {stop.get('run_id')}: {stop.get('message')}",
+                      "todo": stop.get("what_to_do")})
     runs = snapshot.get("runs") or []
     if runs:
         run = runs[0]
+        if run.get("missing") or run.get("partial"):
+            gaps = [*(f"{e} not loaded" for e in run.get("missing", [])),
+                    *(f"{e} loaded only in part (files stopped)" for e in run.get("partial", []))]
+            found.append({"kind": "incomplete_run", "what": f"run {run['run_id']} did not complete: " + "; ".join(gaps)
+                          + "; the marts stay as at the last complete night"})
         for e in run["entities"]:
             if e["extracted"] and e["quarantined"] / e["extracted"] > share:
                 found.append({"kind": "quarantine_share", "what": f"{e['entity']}: {e['quarantined']} of {e['extracted']} "
@@ -161,14 +224,6 @@ def breaches(snapshot: dict) -> list[dict]:
             found.append({"kind": "stale_source", "what": f"source {s['source']} last loaded "
                           f"{s['last_loaded'] or 'never'} (expected within {s.get('freshness_hours', snapshot['thresholds']['freshness_hours']):g} hours)"})
     return found
-
-
-def with_live_outputs(snapshot: dict | None, settings: Settings) -> dict | None:
-    """The snapshot with SEN2 readiness and the FOI refresh read again from their files (no warehouse),
-    so a sen2_census or foi_tables run shows at once rather than after the next night."""
-    if snapshot is None:
-        return None
-    return {**snapshot, "sen2": _sen2(settings), "foi": _foi(settings)}
 
 
 def write_snapshot(settings: Settings, snapshot: dict) -> Path:
@@ -191,8 +246,23 @@ def render(snapshot: dict | None, docs_base: str = "", consortium: list[tuple[st
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>SEND data health</title><style>"
             "body{font-family:system-ui,Arial,sans-serif;margin:16px;color:#1b1b1b}table{border-collapse:collapse;margin:4px 0 12px}"
             "td,th{border:1px solid #ccd;padding:2px 8px;text-align:right}th{background:#eef2f7}td:first-child{text-align:left}"
+            "figure{display:inline-block;margin:4px 12px 8px 0}figcaption{font-size:.85em;color:#505a5f}"
             ".bad{color:#b00020;font-weight:bold}.ok{color:#1b6e20}h1{color:#0b3d6e}h2{font-size:1.1em;color:#0b3d6e}"
             f"</style></head><body><h1>SEND data health</h1>{body}</body></html>")
+
+
+def _verdict(run: dict) -> str:
+    if run.get("missing"):
+        return "NO (incomplete)"
+    if run.get("partial"):
+        return "NO (files stopped)"
+    return "yes" if run["reconciled"] else "NO"
+
+
+def _freshness(source: dict) -> str:
+    if source.get("not_configured"):
+        return "not configured"
+    return "STALE" if source["stale"] else "fresh"
 
 
 def _body(snapshot: dict | None, docs_base: str) -> str:
@@ -204,18 +274,21 @@ def _body(snapshot: dict | None, docs_base: str) -> str:
         rows = "".join(
             f"<tr><td>{e(r['run_id'])}</td><td>{e(r['as_at'])}</td><td>{e(r['finished'])}</td><td>{r['rows_extracted']:,}</td>"
             f"<td>{r['rows_loaded']:,}</td><td>{r['rows_quarantined']:,}</td><td>{r['rows_warned']:,}</td>"
-            f"<td class='{'ok' if r['reconciled'] else 'bad'}'>{'yes' if r['reconciled'] else 'NO'}</td></tr>"
+            f"<td class='{'ok' if r['reconciled'] else 'bad'}'>{_verdict(r)}</td></tr>"
             for r in snapshot["runs"])
         latest = snapshot["runs"][0] if snapshot["runs"] else {"entities": []}
         ent = "".join(
             f"<tr><td>{e(x['source'])}</td><td>{e(x['entity'])}</td><td>{e(x['mode'])}</td><td>{x['extracted']:,}</td>"
             f"<td>{x['loaded']:,}</td><td>{x['quarantined']:,}</td><td>{x['warned']:,}</td>"
-            f"<td class='{'ok' if x['reconciled'] else 'bad'}'>{'yes' if x['reconciled'] else 'NO'}</td></tr>"
+            f"<td class='{'bad' if not x['reconciled'] or x.get('status') == 'partial' else 'ok'}'>"
+            f"{'NO' if not x['reconciled'] else 'files stopped' if x.get('status') == 'partial' else 'yes'}</td></tr>"
             for x in latest["entities"])
+        ent += "".join(f"<tr><td></td><td>{e(m)}</td><td colspan=5>not loaded this run</td><td class='bad'>NO</td></tr>"
+                       for m in latest.get("missing", []))
         src = "".join(
             f"<tr><td>{e(s['source'])}</td><td>{e(s['last_loaded'] or 'never')}</td><td>{s['hours_since_load'] if s['hours_since_load'] is not None else ''}</td>"
             f"<td>{s.get('freshness_hours', '')}</td><td>{e(s.get('last_checked') or '')}</td>"
-            f"<td class='{'bad' if s['stale'] else 'ok'}'>{'STALE' if s['stale'] else 'fresh'}</td></tr>" for s in snapshot["sources"])
+            f"<td class='{'bad' if s['stale'] else 'ok'}'>{_freshness(s)}</td></tr>" for s in snapshot["sources"])
         reasons = "".join(f"<tr><td>{e(r['entity'])}</td><td>{e(r['rule'] or '')}</td><td>{e(r['column'] or '')}</td><td>{r['rows']:,}</td></tr>"
                           for r in snapshot["top_quarantine_reasons"]) or "<tr><td colspan=4>none</td></tr>"
         gx = snapshot.get("gx") or {}
@@ -231,10 +304,15 @@ def _body(snapshot: dict | None, docs_base: str) -> str:
                          f"errors {sen2['errors']:,} · queries {sen2['queries']:,} · checked {e(str(sen2.get('checked', '')))}")
         else:
             sen2_line = e(sen2.get("status", "no SEN2 return built yet"))
-        alert_html = "".join(f"<li class='bad'>{e(a['kind'])}: {e(a['what'])}</li>" for a in alerts) or "<li class='ok'>none</li>"
+        alert_html = "".join(f"<li class='bad'>{e(a['kind'])}: {e(a['what'])}"
+                             + (f"<br>What to do: {e(a['todo'])}" if a.get("todo") else "") + "</li>"
+                             for a in alerts) or "<li class='ok'>none</li>"
+        from send_pipeline.ops.charts import health_charts
         body = (
-            f"<p>LA {e(snapshot['la_code'])} · snapshot {e(snapshot['generated_at'])} · latest run <b>{e(str(snapshot['run_id']))}</b></p>"
+            f"<p>LA {e(snapshot['la_code'])} · snapshot {e(snapshot['generated_at'])} · read {e(snapshot.get('read_at', ''))}"
+            f" · latest run <b>{e(str(snapshot['run_id']))}</b></p>"
             f"<h2>Needs attention</h2><ul>{alert_html}</ul>"
+            f"<h2>Last {HISTORY_NIGHTS} nights</h2><div class='charts'>{health_charts(snapshot)}</div>"
             f"<h2>Last runs of send_nightly</h2><table><tr><th>run</th><th>as at</th><th>finished</th><th>extracted</th><th>loaded</th>"
             f"<th>quarantined</th><th>warned</th><th>reconciled</th></tr>{rows}</table>"
             f"<h2>Latest run by entity</h2><table><tr><th>source</th><th>entity</th><th>mode</th><th>extracted</th><th>loaded</th>"

@@ -64,11 +64,11 @@ def _snapshots(settings) -> list[tuple[str | None, dict | None]]:
     from send_pipeline.ops import health
 
     if not settings.consortium:
-        return [(None, health.with_live_outputs(health.read_snapshot(settings), settings))]
+        return [(None, health.live(health.read_snapshot(settings), settings))]
     out = []
     for la in settings.las():
         one = replace(settings, output_dir=settings.output_dir / la, la_code=la)
-        out.append((la, health.with_live_outputs(health.read_snapshot(one), one)))
+        out.append((la, health.live(health.read_snapshot(one), one)))
     return out
 
 

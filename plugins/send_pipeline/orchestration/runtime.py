@@ -75,8 +75,9 @@ def alert_task_failure(context) -> dict:
     dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?")
     task_id, run_id = getattr(ti, "task_id", None), getattr(ti, "run_id", None)
     channels = alert_channels()
-    alert = alerts.Alert("task_failed", dag_id, task_id, run_id, alerts.safe_message(context.get("exception")),
-                         alerts.run_link(channels.base_url, dag_id, run_id, task_id))
+    exc = context.get("exception")
+    alert = alerts.Alert("task_failed", dag_id, task_id, run_id, alerts.safe_message(exc),
+                         alerts.run_link(channels.base_url, dag_id, run_id, task_id), alerts.what_to_do(exc))
     return alerts.send(alert, channels)
 
 
@@ -102,20 +103,60 @@ def call(step, *args, context: dict, la_code: str | None = None, each_la: bool =
     from airflow.sdk.exceptions import AirflowFailException
 
     conn, var = _lookups()
+    run = None
+    where = stop_key(step, args)
     try:
         with kernel_settings.airflow_lookups(conn, var):
             run = run_from(context, la_code)
-            return run.each_la(step, *args) if each_la else step(*args, run)
+            result = run.each_la(step, *args) if each_la else step(*args, run)
+            _clear_stop(run, where, step)
+            return result
     except (SourceUnusable, MartsRefused) as exc:  # the pipeline's own messages (no values)
         log.error("%s: %s", "source stopped" if isinstance(exc, SourceUnusable) else "marts not built", exc)
-        raise AirflowFailException(str(exc)) from None
+        todo = _record_stop(run, where, exc, str(exc))
+        raise AirflowFailException(f"{exc}\n{todo}") from None
     except Exception as exc:
-        if not is_permanent(exc):
-            raise  # transient: Airflow retries the task
         from send_pipeline.ops.alerts import safe_message
 
+        todo = _record_stop(run, where, exc, safe_message(exc))
+        if not is_permanent(exc):
+            raise  # transient: Airflow retries the task
         log.exception("permanent error, not retried")
-        raise AirflowFailException(f"not retried (it would fail again): {safe_message(exc)}") from None
+        raise AirflowFailException(f"not retried (it would fail again): {safe_message(exc)}\n{todo}") from None
+
+
+SOURCE_STEPS = ("extract_source", "validate_source", "load_source")
+
+
+def stop_key(step, args: tuple) -> str:
+    """What a failure stops: the source (for a source's steps), else the step's name."""
+    if step.__name__ in SOURCE_STEPS and args and isinstance(args[0], str):
+        return args[0]
+    return {"build_reconciled_marts": "build_marts"}.get(step.__name__, step.__name__)
+
+
+def _record_stop(run, where: str, exc: BaseException, message: str) -> str:
+    """Keep the stop for the health view; returns the alert's "What to do: ..." line."""
+    from send_pipeline.ops import stops
+
+    try:
+        if run is not None:
+            return stops.TODO_PREFIX + stops.record(run.settings, where, run.run_id, exc, message)["what_to_do"]
+    except Exception as failed:  # noqa: BLE001 (the stop's own message matters more)
+        log.warning("could not record the stop of %s: %s", where, type(failed).__name__)
+    return stops.TODO_PREFIX + stops.what_to_do(exc, where)
+
+
+def _clear_stop(run, where: str, step) -> None:
+    """A source's stop ends when its load succeeds; a step's when the step does."""
+    if step.__name__ in ("extract_source", "validate_source"):
+        return
+    from send_pipeline.ops import stops
+
+    try:
+        stops.clear(run.settings, where)
+    except OSError as failed:
+        log.warning("could not clear the stop of %s: %s", where, type(failed).__name__)
 
 
 def las() -> list[str]:

@@ -11,6 +11,7 @@ import csv
 import fnmatch
 import hashlib
 import io
+import logging
 import os
 import re
 import stat
@@ -25,6 +26,8 @@ from send_pipeline.kernel.files import sha256_file
 from send_pipeline.kernel.warehouse import Warehouse
 from send_pipeline.nightly.extract import landing
 from send_pipeline.nightly.sources import Entity, Source
+
+log = logging.getLogger(__name__)
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -129,18 +132,39 @@ def extract_files(source: Source, inbox: Path, warehouse: Warehouse, landing_dir
         for path in files:
             digest = sha256_file(path)
             (skipped if digest in seen else new).append((path, digest))
-        mode = "files" if new else "unchanged"
+        # A source of many files (one tracker per team, a ledger per month): a file that cannot be read
+        # stops only itself. It is left out of this landing, named in the manifest's `stopped_files`, and
+        # stays in the inbox unmarked (read again next night); the good files load, then load_source
+        # fails naming it. A newest-file source's one file is the source: it stops the source.
+        stopped: dict[str, dict] = {}
+        alone = source.landing == "newest_file"
         counts: dict[str, int] = {}
 
+        def good() -> list:
+            return [(p, d) for p, d in new if p.name not in stopped]
+
         def manifest() -> dict:
-            return {"origin": entity.origin, "mode": mode,
-                    "files": [{"name": p.name, "sha256": d, "rows": counts.get(p.name, 0)} for p, d in new],
+            return {"origin": entity.origin, "mode": "files" if good() else "unchanged",
+                    "files": [{"name": p.name, "sha256": d, "rows": counts.get(p.name, 0)} for p, d in good()],
                     "skipped_already_loaded": [{"name": p.name, "sha256": d, "loaded_by": seen[d]} for p, d in skipped],
-                    "sha256": hashlib.sha256("".join(d for _, d in new).encode()).hexdigest()}
+                    "stopped_files": list(stopped.values()),
+                    "sha256": hashlib.sha256("".join(d for _, d in good()).encode()).hexdigest()}
+
+        def read_or_stop(path: Path, digest: str) -> pd.DataFrame | None:
+            try:
+                return read_file(path, entity)
+            except SourceUnusable as exc:
+                if alone:
+                    raise
+                stopped[path.name] = {"name": path.name, "sha256": digest, "reason": str(exc)}
+                log.warning("%s/%s: file stopped (the others load): %s", source.name, entity.name, exc)
+                return None
 
         def one_by_one():
-            for path, _ in new:
-                frame = read_file(path, entity)
+            for path, digest in new:
+                frame = read_or_stop(path, digest)
+                if frame is None:
+                    continue
                 counts[path.name] = int((frame["_source_file"] == path.name).sum())
                 yield frame
 
@@ -149,13 +173,13 @@ def extract_files(source: Source, inbox: Path, warehouse: Warehouse, landing_dir
         except landing.ColumnsDiffer:  # files with different columns: landed together, columns unioned
             landed = None
         if landed is None:
-            frames = [read_file(path, entity) for path, _ in new]
+            frames = [f for f in (read_or_stop(path, digest) for path, digest in good()) if f is not None]
             raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["_source_file", "_source_row"])
-            counts.update({p.name: int((raw["_source_file"] == p.name).sum()) for p, _ in new})
+            counts.update({p.name: int((raw["_source_file"] == p.name).sum()) for p, _ in good()})
             landing.land(landing_dir, source.name, entity.name, run_id, raw, manifest())
         rows = sum(counts.values())
-        summary[entity.name] = {"rows": rows, "mode": mode, "files": [p.name for p, _ in new],
-                                "skipped": [p.name for p, _ in skipped]}
+        summary[entity.name] = {"rows": rows, "mode": manifest()["mode"], "files": [p.name for p, _ in good()],
+                                "skipped": [p.name for p, _ in skipped], "stopped": sorted(stopped)}
     return summary
 
 
