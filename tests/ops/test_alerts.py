@@ -147,7 +147,10 @@ def test_quality_breaches_alert_without_personal_data(receivers, small_la, tmp_p
     assert snapshot["top_quarantine_reasons"][0]["entity"] == "banding_rate"
     assert snapshot["top_quarantine_reasons"][0]["column"] == "annual_amount"
     assert snapshot["top_quarantine_reasons"][0]["rows"] == 10
-    assert len(hook.posts) == len(result["breaches"]) == len(smtp.messages) == 4
+    incomplete = [w for k, w in found if k == "incomplete_run"]  # stats, reviews and ledger never ran
+    assert len(incomplete) == 1 and incomplete[0].startswith("run night_alerts did not complete: ")
+    assert "review not loaded" in incomplete[0] and "ledger_line not loaded" in incomplete[0]
+    assert len(hook.posts) == len(result["breaches"]) == len(smtp.messages) == 5
     quarantine_mail = next(m for m in smtp.messages if "Quarantine above the threshold" in m)
     for text in ("DAG: send_nightly", "Task: reconcile_run", "Run: night_alerts", "banding_rate: 10 of",
                  "Link: http://airflow.example:8080/dags/send_nightly/runs/night_alerts"):

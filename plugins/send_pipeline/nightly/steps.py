@@ -128,7 +128,8 @@ def check_health(run: Run, channels=None) -> dict:
     found = health.breaches(snapshot)
     for breach in found:
         alerts.send(alerts.Alert(breach["kind"], "send_nightly", "reconcile_run", run.run_id, breach["what"],
-                                 alerts.run_link(channels.base_url, "send_nightly", run.run_id)), channels)
+                                 alerts.run_link(channels.base_url, "send_nightly", run.run_id), breach.get("todo")),
+                    channels)
     return {"breaches": found, "snapshot": str(health.snapshot_path(run.settings))}
 
 

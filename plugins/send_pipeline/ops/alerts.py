@@ -34,6 +34,8 @@ KINDS = {
     "quarantine_share": "Quarantine above the threshold",
     "reconciliation": "Reconciliation mismatch",
     "stale_source": "A source is older than its expected freshness",
+    "incomplete_run": "A night did not complete (nothing published)",
+    "stopped": "A source or step is stopped",
 }
 
 
