@@ -7,7 +7,7 @@ scrutiny. **Schedule:** 06:00 Europe/London on the 1st of each month (after `sen
 **What it does.** `build_pack` reads the marts, the FOI tables and the DfE release (SQL in
 `include/sql/pack/`) and writes `SEND_OUTPUT_DIR/packs/<yyyy-mm>/send_performance_pack_<audience>.html`
 (self-contained: charts inline as SVG, opens offline, prints to A4) and `.pdf`, each section's table as
-CSV under `tables/<audience>/`, and the readings as JSON (owner-only files). Thirteen sections, each a
+CSV under `tables/<audience>/`, and the readings as JSON (owner-only files). Fifteen sections, each a
 chart with a one-line reading computed from its table: plans, requests vs plans, 20-week timeliness
 (by year beside region and England, and by month), annual reviews, late schools, overdue reviews by
 co-ordinator, placement mix against the region's LAs, spend, cost per pupil, top-up gaps, special school

@@ -13,7 +13,7 @@ export GX_ANALYTICS_ENABLED=false
 # The embedded demo (generated CMS, DuckDB warehouse, demo secret under data/) stands in for missing
 # connections only when asked for: the demo, the tests and the local CLI ask; a deployment (the compose
 # file, scripts/stack.sh, which strips SEND_* from its Airflow processes) does not, so a missing
-# connection stops with its name. SEND_DEMO=0 here to try production mode locally.
+# connection stops with its name. `export SEND_DEMO=0` before sourcing this to try production mode.
 export SEND_DEMO="${SEND_DEMO:-1}"
 export PYTHONPATH="$SEND_ROOT/plugins:$SEND_ROOT/synth${PYTHONPATH:+:$PYTHONPATH}"
 export PATH="$SEND_ROOT/.venv/bin:$PATH"

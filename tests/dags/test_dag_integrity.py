@@ -78,7 +78,7 @@ def test_nightly_publishes_only_good_marts_and_purges_every_night(dagbag):
     """build_marts runs whatever the sources did (to say why it refuses) and alone emits send_marts;
     pool_consortium needs good marts; reconcile_run runs every night; purge_expired is a teardown after
     both, so it runs every night and the run's state is theirs (a failed night still ends failed)."""
-    from airflow.utils.trigger_rule import TriggerRule as TR
+    from airflow.task.trigger_rule import TriggerRule as TR
 
     dag = dagbag.dags["send_nightly"]
     t = {task.task_id: task for task in dag.tasks}
