@@ -10,6 +10,13 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/.requirements 2>
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
   cp requirements.txt .venv/.requirements
 fi
+# dbt (the SQL layer, issue 18) in its own venv: dbt-core does not resolve beside Airflow's constraints
+if [ ! -x .venv-dbt/bin/dbt ] || ! cmp -s requirements-dbt.txt .venv-dbt/.requirements 2>/dev/null; then
+  echo "== creating the dbt virtual environment (.venv-dbt) and installing pinned dependencies"
+  [ -x .venv-dbt/bin/python ] || "$PY" -m venv .venv-dbt
+  .venv-dbt/bin/pip install -q --disable-pip-version-check -r requirements-dbt.txt
+  cp requirements-dbt.txt .venv-dbt/.requirements
+fi
 source scripts/env.sh
 mkdir -p "$AIRFLOW_HOME"
 if [ ! -f "$AIRFLOW_HOME/.migrated" ]; then

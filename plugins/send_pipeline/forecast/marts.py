@@ -1,9 +1,9 @@
 """The forecast's marts: marts.forecast_plans, forecast_places, forecast_cost and forecast_backtest.
 
 send_nightly's build_marts drops and rebuilds only the tables it has a model file for
-(include/sql/marts/*.sql), so it never touches these; send_forecast replaces one scenario's rows of each
+(dbt/models/marts/*.sql), so it never touches these; send_forecast replaces one scenario's rows of each
 in one transaction (a failed forecast leaves the previous one). They are aggregates (no person appears),
-described in include/sql/marts/dictionary.yml like every mart.
+described in dbt/models/marts/built_outside_dbt.yml like every mart.
 """
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]  # plugins/send_pipeline/kernel/settings.py
 SQL_DIR = PROJECT_ROOT / "include" / "sql"
+DBT_DIR = PROJECT_ROOT / "dbt"  # the dbt project: the staging and mart models (issue 18)
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 Lookup = Callable[[str], Optional[str]]
@@ -63,6 +64,12 @@ def connection(conn_id: str, conn: Lookup | None = None) -> str | None:
 
 
 # --- tuning knobs (defaults suit one LA on a small server) ---------------------------------------
+def use_dbt() -> bool:
+    """SEND_DBT=1 builds the staging and mart models with `dbt build` (.venv-dbt) instead of the Python
+    runner (both run the same dbt/models; default off)."""
+    return setting("SEND_DBT") == "1"
+
+
 def data_docs() -> bool:
     """SEND_DATA_DOCS=0 skips rendering GX Data Docs (results are still saved)."""
     return setting("SEND_DATA_DOCS") != "0"

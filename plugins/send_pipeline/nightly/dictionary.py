@@ -1,18 +1,20 @@
-"""The data dictionary: one source of truth (include/sql/marts/dictionary.yml) for every mart column.
-
-It is loaded into the warehouse as `marts.data_dictionary` at every build, rendered on demand as
-docs/data_dictionary.md (`python -m send_pipeline.nightly.dictionary`; the file is not committed, so a
-new mart touches only the yml), and a test checks that it matches the marts' real columns exactly.
+"""The data dictionary: one source of truth, the dbt models' YAML (dbt/models/marts/schema.yml; the
+marts Python builds in built_outside_dbt.yml; shared descriptions as dbt doc blocks in shared.md), for
+every mart column. It is loaded into the warehouse as `marts.data_dictionary` at every build, rendered on
+demand as docs/data_dictionary.md (`python -m send_pipeline.nightly.dictionary`; the file is not
+committed), and a test checks that it matches the marts' real columns exactly.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
-from send_pipeline.kernel.settings import PROJECT_ROOT, SQL_DIR
+from send_pipeline.kernel.settings import DBT_DIR, PROJECT_ROOT
 
-DICTIONARY = SQL_DIR / "marts" / "dictionary.yml"
+MARTS_YAML = (DBT_DIR / "models" / "marts" / "schema.yml", DBT_DIR / "models" / "marts" / "built_outside_dbt.yml")
+DOC_BLOCKS = DBT_DIR / "models" / "marts" / "shared.md"
 DOC = PROJECT_ROOT / "docs" / "data_dictionary.md"
 
 
@@ -20,14 +22,28 @@ LA_CODE = ("The LA the row belongs to (3-digit DfE LA number, SEND_LA_CODE), add
            "so that marts pooled across a consortium's LAs (schema `consortium`) stay distinguishable.")
 
 
+def _described(entry: dict, docs: dict) -> str:
+    """An entry's description with dbt's {{ doc('name') }} blocks filled in."""
+    return re.sub(r"\{\{\s*doc\('(\w+)'\)\s*\}\}", lambda m: docs[m.group(1)], entry.get("description", "")).strip()
+
+
 def load() -> dict:
+    """{"marts": {name: {description, grain, columns: {column: description}}}} from the dbt YAML."""
     import yaml
 
-    spec = yaml.safe_load(DICTIONARY.read_text()) if DICTIONARY.exists() else {"marts": {}}
-    for name, table in spec["marts"].items():  # every built mart carries la_code (pipeline.build_marts adds it)
+    docs = dict(re.findall(r"\{%\s*docs\s+(\w+)\s*%\}(.*?)\{%\s*enddocs\s*%\}", DOC_BLOCKS.read_text(), re.S))
+    docs = {name: text.strip() for name, text in docs.items()}
+    marts = {}
+    for path in MARTS_YAML:
+        spec = yaml.safe_load(path.read_text())
+        tables = spec.get("models") or [t for source in spec.get("sources", []) for t in source["tables"]]
+        for table in tables:
+            marts[table["name"]] = {"description": _described(table, docs), "grain": table["meta"]["grain"],
+                                    "columns": {c["name"]: _described(c, docs) for c in table["columns"]}}
+    for name, table in marts.items():  # every built mart carries la_code (pipeline.build_marts adds it)
         if name != "data_dictionary":
             table["columns"].setdefault("la_code", LA_CODE)
-    return spec
+    return {"marts": marts}
 
 
 def rows() -> pd.DataFrame:
@@ -48,7 +64,7 @@ def load_dictionary_table(wh, conn) -> None:
 
 def markdown() -> str:
     lines = ["# Data dictionary: the `marts` schema", "",
-             "Generated from `include/sql/marts/dictionary.yml` by `python -m send_pipeline.nightly.dictionary`; "
+             "Generated from the dbt models' YAML (`dbt/models/marts/schema.yml`) by `python -m send_pipeline.nightly.dictionary`; "
              "also in the warehouse as `marts.data_dictionary`. Every mart is pseudonymised: people appear "
              "only as `person_key` (a keyed hash), officers as `officer_key`. Statuses and snapshots are as at "
              "the run's as-at date (`as_at`).", ""]

@@ -1,5 +1,7 @@
-"""Marts: every staging and mart model (include/sql/staging/, include/sql/marts/) rebuilt in one
-transaction, in dependency order, with the run's as-at date bound; then the data dictionary table.
+"""Marts: every staging and mart model (dbt/models/staging/, dbt/models/marts/) rebuilt, then the
+data dictionary table. The Python runner (default) builds them in one transaction, in dependency order,
+with the run's vars bound (nightly/models.py renders the dbt files); SEND_DBT=1 runs `dbt build` instead
+(nightly/dbt.py: a table per model, each in its own transaction, and the models' data tests).
 
 Each build is recorded in ops.marts_build with the as-at date it was built for. A rerun of an older
 night (an Airflow run whose as-at is its own logical date, cleared or triggered for an earlier date)
@@ -18,21 +20,21 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from send_pipeline.kernel.run import Run
-from send_pipeline.kernel.settings import SQL_DIR
+from send_pipeline.kernel.settings import use_dbt
 from send_pipeline.kernel.warehouse import split_statements
+from send_pipeline.nightly import models
 
 log = logging.getLogger(__name__)
 
-LAYERS = ("staging", "marts")
+LAYERS = models.LAYERS
 
 
 def model_files() -> list[Path]:
-    """Every staging and mart model, ordered so each is built after the models it reads."""
-    files = {f"{layer}.{p.stem}": p for layer in LAYERS for p in sorted((SQL_DIR / layer).glob("*.sql"))}
-    deps = {name: set(re.findall(r"\b((?:staging|marts)\.[a-z0-9_]+)", path.read_text())) - {name}
-            for name, path in files.items()}
-    ordered = dependency_order(list(files), {n: d & files.keys() for n, d in deps.items()}, "models")
-    return [files[n] for n in ordered]
+    """Every staging and mart model, ordered so each is built after the models it ref()s."""
+    files = models.models()
+    layer_of = {name.split(".")[1]: name for name in files}
+    deps = {name: {layer_of[r] for r in models.refs(path)} - {name} for name, path in files.items()}
+    return [files[n] for n in dependency_order(list(files), deps, "models")]
 
 
 def dependency_order(names: list[str], deps: dict[str, set[str]], what: str) -> list[str]:
@@ -54,7 +56,7 @@ def dependency_order(names: list[str], deps: dict[str, set[str]], what: str) -> 
 
 
 def render_model(path: Path, run: Run) -> str:
-    """The model's SELECT with the run's parameters bound (values the code controls, never data)."""
+    """An include/sql query's SELECT with the run's parameters bound (values the code controls, never data)."""
     values = {"as_at": f"DATE '{run.as_at.isoformat()}'", "paperwork_days": str(int(run.settings.paperwork_days))}
     sql = split_statements(path.read_text())[0]
     return re.sub(r":(as_at|paperwork_days)\b", lambda m: values[m.group(1)], sql)
@@ -100,36 +102,55 @@ def never_rewind(wh, run: Run) -> Run:
 
 
 def build_marts(run: Run) -> dict:
-    """Rebuild every staging and mart table in one transaction: analysts never see a half-built set.
-    As at the run's date, or (an Airflow rerun of an older night) as at the marts' later date."""
+    """Rebuild every staging and mart table (SEND_DBT=1: with dbt), then marts.dfe_measures_published and
+    marts.data_dictionary. As at the run's date, or (an Airflow rerun of an older night) as at the marts'
+    later date."""
     wh = run.warehouse()
-    built = {}
     try:
         wh.ensure()
         asked = run.as_at
         run = never_rewind(wh, run)
-        with wh.transaction() as conn:
-            for path in model_files():
-                table = f"{path.parent.name}.{path.stem}"
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-                select = render_model(path, run)
-                if wh.dialect == "postgresql":  # psycopg reads % as a placeholder: LIKE '%x%' needs %%
-                    select = select.replace("%", "%%")
-                conn.exec_driver_sql(f"CREATE TABLE {table} AS {select}")
-                # every staging and mart row carries its LA, so consortium tables can pool LAs' marts
-                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS la_code VARCHAR "
-                                     f"DEFAULT '{run.settings.checked_la_code}'")
-                built[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
-            from send_pipeline.nightly.dictionary import load_dictionary_table
-            from send_pipeline.sen2 import published
+        if use_dbt():
+            wh.dispose()  # DuckDB: one process holds the file at a time, and dbt is another process
+            from send_pipeline.nightly import dbt
 
-            built[published.TABLE] = published.build(wh, conn, run.settings.checked_la_code)  # beside ref.dfe_*
-            load_dictionary_table(wh, conn)
-            conn.execute(sa.text("INSERT INTO ops.marts_build (run_id, la_code, as_at, run_as_at, built_at) "
-                                 "VALUES (:r, :la, :a, :asked, :t)"),
-                         {"r": run.run_id, "la": run.settings.checked_la_code, "a": run.as_at, "asked": asked,
-                          "t": datetime.now(timezone.utc).replace(tzinfo=None)})
+            dbt.build(run)
+            with wh.transaction() as conn:
+                built = {name: conn.exec_driver_sql(f"SELECT COUNT(*) FROM {name}").scalar() for name in models.models()}
+                _finish(run, wh, conn, built, asked)
+        else:
+            with wh.transaction() as conn:
+                built = _build(run, wh, conn)
+                _finish(run, wh, conn, built, asked)
     finally:
         wh.dispose()
     log.info("built marts as at %s: %s", run.as_at, built)
     return built
+
+
+def _build(run: Run, wh, conn) -> dict:
+    """The Python runner: every model in one transaction (analysts never see a half-built set)."""
+    built = {}
+    for path in model_files():
+        table = f"{path.parent.name}.{path.stem}"
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        select = models.render(path.read_text(), run, wh.dialect)
+        if wh.dialect == "postgresql":  # psycopg reads % as a placeholder: LIKE '%x%' needs %%
+            select = select.replace("%", "%%")
+        conn.exec_driver_sql(f"CREATE TABLE {table} AS {select}")
+        conn.exec_driver_sql(models.render(f"{{{{ la_code_column('{table}') }}}}", run, wh.dialect))
+        built[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
+    return built
+
+
+def _finish(run: Run, wh, conn, built: dict, asked) -> None:
+    """The tables built in Python, the data dictionary, and the build's record (ops.marts_build)."""
+    from send_pipeline.nightly.dictionary import load_dictionary_table
+    from send_pipeline.sen2 import published
+
+    built[published.TABLE] = published.build(wh, conn, run.settings.checked_la_code)  # beside ref.dfe_*
+    load_dictionary_table(wh, conn)
+    conn.execute(sa.text("INSERT INTO ops.marts_build (run_id, la_code, as_at, run_as_at, built_at) "
+                         "VALUES (:r, :la, :a, :asked, :t)"),
+                 {"r": run.run_id, "la": run.settings.checked_la_code, "a": run.as_at, "asked": asked,
+                  "t": datetime.now(timezone.utc).replace(tzinfo=None)})

@@ -5,7 +5,7 @@ Computed from the file's tables (what the DfE will receive), named exactly as th
 annual_reviews, caseload, newplans, ceased_plans, sen_needs_all_plans, sen_need_newplans,
 personal_budgets), with the release's "All ..." row and every breakdown the file allows (age, sex, ethnicity,
 type of placement, years the plan has been held). The warehouse computes the same measures from its own
-tables (marts.dfe_measures, include/sql/marts/dfe_measures.sql); tests/sen2/test_dfe_agreement.py proves
+tables (marts.dfe_measures, dbt/models/marts/dfe_measures.sql); tests/sen2/test_dfe_agreement.py proves
 the two agree on the same LA. Every definition, and where it comes from, is in docs/dfe_measures.md;
 in short (P = the collection period, the calendar year before the return; C = the census day):
 

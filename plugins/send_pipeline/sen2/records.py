@@ -205,7 +205,7 @@ def need_table(active: pd.DataFrame, need: pd.DataFrame) -> pd.DataFrame:
 def phase_transfer_deadline(meeting: pd.Series, dob: pd.Series, school_type: pd.Series,
                             next_placement: pd.Series) -> pd.Series:
     """The date by which a phase-transfer review must have reviewed and amended the plan (SEND Regulations
-    2014 reg 18), as marts.annual_reviews computes it (include/sql/marts/annual_reviews.sql):
+    2014 reg 18), as marts.annual_reviews computes it (dbt/models/marts/annual_reviews.sql):
     - at a post-16 institution (the school's GIAS type maps to a DfE FE column): at least 5 months before
       the move to another one (reg 18(2)) - the person's next placement start, else 1 September;
     - else by the age on 31 August of the review's academic year, the next standard transfer (reception
