@@ -39,13 +39,14 @@ def write_gias(inbox: Path) -> Path:
     return path
 
 
-def night(monkeypatch, work: Path, inbox: Path, run_id: str = "onb_night", sources: str = SOURCES, as_at=NIGHT):
+def night(monkeypatch, work: Path, inbox: Path, run_id: str = "onb_night", sources: str = SOURCES, as_at=NIGHT,
+          cms_url: str | None = None, warehouse_url: str | None = None):
     """One nightly run (run_nightly, no Airflow) into the warehouse under `work`."""
     from send_pipeline.kernel.settings import Settings
     from send_pipeline.nightly.steps import Run, run_nightly
 
-    monkeypatch.setenv("AIRFLOW_CONN_SEND_CMS", f"sqlite:///{work / 'no_cms.db'}")
-    monkeypatch.setenv("AIRFLOW_CONN_SEND_WAREHOUSE", f"duckdb:///{work / 'warehouse.duckdb'}")
+    monkeypatch.setenv("AIRFLOW_CONN_SEND_CMS", cms_url or f"sqlite:///{work / 'no_cms.db'}")
+    monkeypatch.setenv("AIRFLOW_CONN_SEND_WAREHOUSE", warehouse_url or f"duckdb:///{work / 'warehouse.duckdb'}")
     monkeypatch.setenv("SEND_INBOX_DIR", str(inbox))
     monkeypatch.setenv("SEND_OUTPUT_DIR", str(work / "output"))
     monkeypatch.setenv("SEND_LANDING_DIR", str(work / "landing"))
@@ -159,3 +160,19 @@ def test_dfe_measures_for_the_collection_year_are_the_las(loaded, original):
     assert ours and set(ours) == set(theirs)
     differ = {k: (ours[k], theirs[k]) for k in ours if not (ours[k] == theirs[k] or (ours[k] != ours[k] and theirs[k] != theirs[k]))}
     assert differ == {}
+
+
+def test_the_same_on_postgresql(tiny_return, pg_database, tmp_path, monkeypatch):
+    from send_pipeline.kernel.warehouse import Warehouse
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_gias(inbox)
+    shutil.copy(tiny_return["xml"], inbox / Path(tiny_return["xml"]).name)
+    night(monkeypatch, tmp_path, inbox, warehouse_url=pg_database)
+    wh = Warehouse(pg_database)
+    try:
+        assert counts(wh) == COVERED
+        assert wh.scalar("SELECT COUNT(DISTINCT return_year) FROM core.plan WHERE return_year = 2026") == 1
+    finally:
+        wh.dispose()

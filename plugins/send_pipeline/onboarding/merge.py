@@ -95,24 +95,27 @@ def merge_returns(run: Run, wh: Warehouse, conn) -> dict:
     rows_in = {e: sum(matched.rows_in[o][e] for o in matched.rows_in if o != CMS) for e in shapes.ENTITIES}
     for entity in shapes.ENTITIES:
         conn.execute(sa.text("UPDATE ops.run_log SET message = :m WHERE run_id = :r AND entity = :e"),
-                     {"m": message(entity, counts[entity], rows_in[entity], quarantined.get(entity, 0)),
+                     {"m": message(entity, counts[entity], rows_in[entity],
+                                   len(origins[CMS][entity]) if CMS in origins and entity != "review" else None,
+                                   quarantined.get(entity, 0)),
                       "r": run.run_id, "e": f"sen2_{entity}"})
     log.info("merged the SEN2 returns into core: %s; %s people quarantined by the match",
              {e: c for e, c in counts.items()}, quarantined.get("person", 0))
     return {"counts": counts, "quarantined_people": quarantined.get("person", 0)}
 
 
-def message(entity: str, counts: dict[str, int], staged: int, quarantined: int) -> str:
-    """What the run log says of one core entity: rows from each return and the CMS's, and the staged rows
-    not used (a later return or the CMS holds the record, or its person is quarantined). No values."""
+def message(entity: str, counts: dict[str, int], staged: int, cms_rows: int | None, held: int) -> str:
+    """What the run log says of one core entity: rows from each return, the CMS's own rows (as the CMS
+    loaded them), and the staged rows not used. No values."""
     returns = {o: n for o, n in counts.items() if o != CMS}
     used = sum(returns.values())
     parts = ", ".join(f"{o} {n}" for o, n in sorted(returns.items()))
     text = f"core.{entity}: {used} from the returns ({parts or 'none'})"
-    if CMS in counts:
-        text += f", {counts[CMS]} the CMS's own"
-    text += f"; {staged - used} of {staged} staged rows not used (a later return or the CMS has the record"
-    return text + (f", or {quarantined} with a person quarantined by the match)" if quarantined else ")")
+    if cms_rows is not None:
+        text += f", {cms_rows} the CMS's own"
+    text += (f"; {staged - used} of {staged} staged rows not used (a later return or the CMS has the record, "
+             "or its person is held back by the match")
+    return text + (f": {held} people quarantined)" if held else ")")
 
 
 def _typed(run: Run, entity, rows: pd.DataFrame) -> pd.DataFrame:

@@ -69,10 +69,11 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
                               "reconciled": bool(r.reconciled)} for r in part.itertuples()],
             })
     share, hours = thresholds()
-    from send_pipeline.nightly.sources import SOURCE_ORDER
+    from send_pipeline.nightly.sources import SOURCE_ORDER, selected
 
-    sources = []
+    sources, configured = [], selected(settings)
     for source in dict.fromkeys([*SOURCE_ORDER, *(sorted(set(log.source)) if len(log) else [])]):
+        on = source in configured or source not in SOURCE_ORDER  # SEND_SOURCES: a source left out is not stale
         part = log[log.source == source] if len(log) else log
         last = part[part.status == "loaded"].loaded_at.max() if len(part) else None
         last_any = part.loaded_at.max() if len(part) else None
@@ -81,7 +82,7 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
         sources.append({"source": source, "last_loaded": str(last)[:19] if age is not None else None,
                         "last_checked": str(last_any)[:19] if last_any is not None and last_any == last_any else None,
                         "hours_since_load": None if age is None else round(age, 1), "freshness_hours": expected,
-                        "stale": age is None or age > expected})
+                        "configured": on, "stale": on and (age is None or age > expected)})
     reasons = wh.frame(
         "SELECT entity, rule, column_name, COUNT(*) AS n FROM ops.quarantine WHERE run_id = :r "
         "GROUP BY entity, rule, column_name ORDER BY n DESC, entity LIMIT 10",
@@ -215,7 +216,8 @@ def _body(snapshot: dict | None, docs_base: str) -> str:
         src = "".join(
             f"<tr><td>{e(s['source'])}</td><td>{e(s['last_loaded'] or 'never')}</td><td>{s['hours_since_load'] if s['hours_since_load'] is not None else ''}</td>"
             f"<td>{s.get('freshness_hours', '')}</td><td>{e(s.get('last_checked') or '')}</td>"
-            f"<td class='{'bad' if s['stale'] else 'ok'}'>{'STALE' if s['stale'] else 'fresh'}</td></tr>" for s in snapshot["sources"])
+            + ("<td>not configured</td></tr>" if s.get("configured") is False else
+               f"<td class='{'bad' if s['stale'] else 'ok'}'>{'STALE' if s['stale'] else 'fresh'}</td></tr>") for s in snapshot["sources"])
         reasons = "".join(f"<tr><td>{e(r['entity'])}</td><td>{e(r['rule'] or '')}</td><td>{e(r['column'] or '')}</td><td>{r['rows']:,}</td></tr>"
                           for r in snapshot["top_quarantine_reasons"]) or "<tr><td colspan=4>none</td></tr>"
         gx = snapshot.get("gx") or {}

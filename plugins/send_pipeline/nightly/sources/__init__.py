@@ -41,11 +41,12 @@ ALIASES = {"gias": "schools", "dfe_release": "stats", "blade": "sen2_returns", "
 
 
 def selected(settings) -> tuple[str, ...]:
-    """The sources a night runs, in load order: SEND_SOURCES (settings.sources), else every declared one.
-    A name that is no source stops the run naming it (a typo must not silently skip a source)."""
+    """The sources a night runs, in load order: SEND_SOURCES (settings.sources), else every source declared
+    `by_default` (all but sen2_returns, which runs when named). A name that is no source stops the run
+    naming it (a typo must not silently skip a source)."""
     chosen = [ALIASES.get(s, s) for s in settings.sources]
     if not chosen:
-        return SOURCE_ORDER
+        return tuple(s for s in SOURCE_ORDER if SOURCES[s].by_default)
     unknown = [s for s in chosen if s not in SOURCES]
     if unknown:
         raise ValueError(f"SEND_SOURCES names {', '.join(repr(u) for u in unknown)}, not a source; "

@@ -108,6 +108,7 @@ class Source:
     entities: tuple[Entity, ...]
     freshness_hours: float | None = None  # how old it may get before it alerts (None: nightly, SEND_FRESHNESS_HOURS)
     about: str = ""
+    by_default: bool = True  # run when SEND_SOURCES is not set (False: only when SEND_SOURCES names it)
 
     def __post_init__(self):
         assert self.reader in READERS and self.landing in LANDING, self

@@ -9,7 +9,9 @@ onboarding/merge.py matches people across every return held and the CMS's own ro
 (onboarding/matching.py: one person is one person, the latest return wins for what it covers, the CMS
 for what it holds and the period it covers, SEND_CMS_FROM) and writes the winners into core.person,
 request, assessment, plan, placement, need and review, with `return_file` and `return_year`.
-A return arrives once a year (January census): freshness 400 days.
+A return arrives once a year (January census): freshness 400 days. The source runs only when
+SEND_SOURCES names it (`by_default=False`): a council that holds no returns in the inbox is not told
+every night that they are missing.
 """
 from __future__ import annotations
 
@@ -36,4 +38,5 @@ STAGED = tuple(_staged(e, e.name) for e in (cms.PERSON, cms.REQUEST, cms.ASSESSM
 STAGED += (_staged(None, "review", REVIEW_COLUMNS, key=("person_id", "meeting_date", "review_type")),)
 
 SOURCE = Source("sen2_returns", reader="sen2_returns", landing="new_files", entities=STAGED,
-                freshness_hours=24 * 400, about="the SEN2 returns (XML or Blade CSV): one a year (January)")
+                freshness_hours=24 * 400, about="the SEN2 returns (XML or Blade CSV): one a year (January)",
+                by_default=False)
