@@ -4,9 +4,9 @@
 **Owner:** SEND data team (data engineering). **Schedule:** 02:00 Europe/London, no catch-up.
 
 **What it does.** Per LA (`list_las`: `SEND_LA_CODE`, or each LA of a consortium's `SEND_LAS`, mapped),
-for each source in order (DfE `stats`, GIAS `schools`, `banding`, `cms`, tracker `reviews`, `ledger`:
-one declaration each in the package's `nightly/sources/`; later sources check keys against earlier
-ones): `extract_source` lands raw rows as Parquet with a manifest; `validate_source` types them and
+for each source in order (DfE `stats`, GIAS `schools`, `banding`, `cms`, `sen2_returns`, tracker
+`reviews`, `ledger`: one declaration each in the package's `nightly/sources/`; later sources check keys
+against earlier ones; `SEND_SOURCES` picks which run, the others' tasks skip with a log line): `extract_source` lands raw rows as Parquet with a manifest; `validate_source` types them and
 runs the GX suite, quarantining failing rows; `load_source` writes them in one transaction,
 reconciling rows in = loaded + quarantined. Then `build_marts`, `pool_consortium` (consortium mode:
 LAs' marts into schema `consortium`), `reconcile_run` (health snapshot for the UI's SEND data health

@@ -176,3 +176,29 @@ def test_the_same_on_postgresql(tiny_return, pg_database, tmp_path, monkeypatch)
         assert wh.scalar("SELECT COUNT(DISTINCT return_year) FROM core.plan WHERE return_year = 2026") == 1
     finally:
         wh.dispose()
+
+
+def test_a_review_the_tracker_holds_is_the_trackers_not_twice(loaded, tmp_path):
+    """The tracker (source `reviews`, after sen2_returns) loads its reviews by person, meeting and type:
+    a return's review with the same key is not merged beside it."""
+    import sqlalchemy as sa
+
+    from send_pipeline.kernel.settings import Settings
+    from send_pipeline.nightly.steps import Run
+    from send_pipeline.onboarding import merge
+    from tests.nightly import statutory as S
+
+    _, wh, _, _ = loaded
+    ours = wh.frame("SELECT person_id, meeting_date, review_type FROM core.review WHERE return_file IS NOT NULL")
+    assert len(ours) == 1  # 101's annual review of 12 May 2025
+    run = Run(Settings(cms_url="", warehouse_url="", inbox_dir=tmp_path, output_dir=tmp_path, landing_dir=tmp_path,
+                       la_code="331", pseudonym_secret=S.SECRET, sources=("schools", "sen2_returns")), "again", NIGHT)
+    with wh.connect() as conn:
+        tx = conn.begin()
+        conn.execute(sa.text("INSERT INTO core.review (person_id, meeting_date, review_type, source_file) "
+                             "VALUES (:p, :m, :t, 'annual_reviews_2025-26.xlsx')"),
+                     {"p": int(ours.person_id[0]), "m": ours.meeting_date[0], "t": ours.review_type[0]})
+        merged = merge.merge_returns(run, wh, conn)
+        rows = conn.exec_driver_sql("SELECT source_file FROM core.review").fetchall()
+        tx.rollback()
+    assert rows == [("annual_reviews_2025-26.xlsx",)] and list(merged["counts"]["review"].values()) == [0]

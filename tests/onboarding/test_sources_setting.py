@@ -64,3 +64,21 @@ def test_health_shows_a_source_left_out_as_not_configured(tmp_path):
     default = replace(settings, sources=())
     assert {s["source"]: s["configured"] for s in health.collect(Warehouse(settings.warehouse_url), default)["sources"]} == {
         s: s != "sen2_returns" for s in SOURCE_ORDER}
+
+
+@pytest.mark.parametrize("name, text, says", [
+    ("SEN2_331_2026.xml", "XXE", "SEN2_331_2026.xml"),
+    ("Blade-Export_28-01-2026_person.csv", "persontableid\n", "Blade-Export_28-01-2026_*.csv: export incomplete, no sen2"),
+])
+def test_a_file_that_is_no_return_stops_the_source_naming_it(tmp_path, name, text, says):
+    from send_pipeline.kernel.errors import SourceUnusable
+    from send_pipeline.kernel.run import Run
+    from tests.sen2.test_reader import XXE
+
+    settings = replace(_settings(tmp_path, "sen2_returns"), inbox_dir=tmp_path / "inbox")
+    settings.inbox_dir.mkdir()
+    (settings.inbox_dir / name).write_text(XXE if text == "XXE" else text)
+    with pytest.raises(SourceUnusable, match=says.replace("*", r"\*")):
+        steps.extract_source("sen2_returns", Run(settings, "bad_return", date(2026, 2, 1)))
+    assert not list((tmp_path / "landing").rglob("raw.parquet"))  # nothing landed, no temp files left
+    assert not list((tmp_path / "landing").glob(".sen2_returns-*"))

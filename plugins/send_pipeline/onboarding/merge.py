@@ -89,6 +89,9 @@ def merge_returns(run: Run, wh: Warehouse, conn) -> dict:
     for entity in shapes.ENTITIES:
         frame = matched.tables[entity]
         rows = frame[frame[matching.FROM] != CMS]
+        if entity == "review":  # a review the tracker holds is the tracker's (it loads after, by the same key)
+            rows = _not_in_trackers(conn, rows)
+            matched.counts = {o: {**c, "review": int((rows[matching.FROM] == o).sum())} for o, c in matched.counts.items()}
         wh.insert_frame(conn, ENTITIES[entity].table, _typed(run, ENTITIES[entity], rows))
     quarantined = _record_quarantine(run, wh, conn, matched, origins)
     counts = {e: {o: matched.counts[o][e] for o in matched.counts} for e in shapes.ENTITIES}
@@ -102,6 +105,16 @@ def merge_returns(run: Run, wh: Warehouse, conn) -> dict:
     log.info("merged the SEN2 returns into core: %s; %s people quarantined by the match",
              {e: c for e, c in counts.items()}, quarantined.get("person", 0))
     return {"counts": counts, "quarantined_people": quarantined.get("person", 0)}
+
+
+def _not_in_trackers(conn, rows: pd.DataFrame) -> pd.DataFrame:
+    key = ["person_id", "meeting_date", "review_type"]
+    own = _text(conn, "core.review", key, " WHERE return_file IS NULL")
+    if not len(own) or not len(rows):
+        return rows
+    held = set(own.itertuples(index=False, name=None))
+    keep = [tuple(None if v is None or v != v else str(v) for v in r) not in held for r in rows[key].itertuples(index=False)]
+    return rows[keep]
 
 
 def message(entity: str, counts: dict[str, int], staged: int, cms_rows: int | None, held: int) -> str:
