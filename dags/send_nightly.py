@@ -4,8 +4,9 @@
 **Owner:** SEND data team (data engineering). **Schedule:** 02:00 Europe/London, no catch-up.
 
 **What it does.** Per LA (`list_las`: `SEND_LA_CODE`, or each LA of a consortium's `SEND_LAS`, mapped),
-for each source one after another in `SOURCE_ORDER` (DfE `stats`, GIAS `schools`, `banding`, `cms`, tracker
-`reviews`, `ledger`; later sources check keys against earlier ones): `extract_source` lands raw rows as
+for each source one after another in `SOURCE_ORDER` (DfE `stats`, GIAS `schools`, `banding`, `cms`,
+`sen2_returns`, tracker `reviews`, `ledger`; later sources check keys against earlier ones; `SEND_SOURCES`
+picks which run, the others' tasks skip with a log line): `extract_source` lands raw rows as
 Parquet with a manifest; `validate_source` types them and runs the GX suite, quarantining failing rows;
 `load_source` writes them in one transaction, reconciling rows in = loaded + quarantined. Then
 `build_marts` (only if every entity of this run loaded and reconciled; emits `send_marts`, which starts

@@ -164,6 +164,11 @@ class Settings:
     paperwork_days: int = 15  # the LA's annual-review paperwork standard (regulations: 14)
     consortium: tuple[str, ...] = ()  # SEND_LAS: the LAs of a consortium ('' = single-LA mode)
     consortium_level: bool = False  # the consortium's own settings (not one LA's): its warehouse pools the marts
+    # SEND_SOURCES: the sources a night runs (names as nightly/sources/ declares them); () = every one
+    sources: tuple[str, ...] = ()
+    # SEND_CMS_FROM (ISO date): the first day the CMS is complete for; SEN2 returns' records dated from then
+    # on are the CMS's (None: the CMS wins only the records it holds)
+    cms_from: str | None = None
 
     @property
     def checked_la_code(self) -> str:
@@ -262,11 +267,30 @@ class Settings:
             paperwork_days=int(get("SEND_PAPERWORK_DAYS") or 15),
             consortium=tuple(las),
             consortium_level=bool(las) and not la_code,
+            sources=source_names(get("SEND_SOURCES")),
+            cms_from=iso_date(get("SEND_CMS_FROM"), "SEND_CMS_FROM"),
         )
 
     def las(self) -> list[str]:
         """The LAs a night runs for: the consortium's, or this one LA."""
         return list(self.consortium) or [self.la_code]
+
+
+def source_names(value: str | None) -> tuple[str, ...]:
+    """SEND_SOURCES "sen2_returns, schools" → ('sen2_returns', 'schools'); blank = () (every source).
+    The names are checked against the declared sources by the nightly (nightly/sources/)."""
+    return tuple(dict.fromkeys(v.strip().lower() for v in (value or "").split(",") if v.strip()))
+
+
+def iso_date(value: str | None, name: str) -> str | None:
+    if not value:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ValueError(f"{name} must be a date written YYYY-MM-DD") from None
 
 
 def consortium_las(value: str | None) -> list[str]:

@@ -121,9 +121,9 @@ class Warehouse:
                 conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             for statement in split_statements(read_sql_file("ops/ops_tables.sql")):
                 conn.exec_driver_sql(statement)
-            from send_pipeline.nightly.sources import ENTITIES  # the conformed model's core tables
+            from send_pipeline.nightly.sources import ENTITIES, STAGED  # the conformed model's core (and staged) tables
 
-            for entity in ENTITIES.values():
+            for entity in [*ENTITIES.values(), *STAGED.values()]:
                 self._ensure_table(conn, entity)
             _load_reference(conn)
 

@@ -17,6 +17,9 @@ cheap even nationally) and lands it as `keys.parquet` beside the extract. At loa
 Both modes agree: the deleted keys are computed from the warehouse before the load (a full refresh
 replaces the tables anyway; the count and the cascade to other sources' tables are the same). The
 share guard (SEND_MAX_LOSS_SHARE) counts deletions: a CMS that suddenly lacks most of a table stops.
+
+Rows merged from SEN2 returns (`return_file` set: onboarding/merge.py) are not the CMS's: the scan
+compares and deletes only the CMS's own rows (`return_file IS NULL`); the next merge re-derives the rest.
 """
 from __future__ import annotations
 
@@ -68,7 +71,7 @@ def moved_keys(scan: pd.DataFrame, current: pd.DataFrame, entity) -> set:
 def deleted_keys(conn, entity, scan: pd.DataFrame) -> list:
     """Keys the warehouse holds that the CMS no longer has (before this night's load)."""
     key = entity.key[0]
-    held = pd.read_sql_query(sa.text(f"SELECT {ident(key)} FROM {ident(entity.table)}"), conn)[key]
+    held = pd.read_sql_query(sa.text(f"SELECT {ident(key)} FROM {ident(entity.table)}{_own(entity.name)}"), conn)[key]
     present = set(scan[key].astype(str))
     return sorted({k for k in held.dropna().astype("int64").astype(str) if k not in present}, key=int)
 
@@ -87,10 +90,10 @@ def apply(conn, planned: dict[str, list]) -> dict[str, int]:
         if not keys or not _exists(conn, entity.table):
             return
         single = len(entity.key) == 1
-        own = _select(conn, entity.table, entity.key[0], column, keys) if single else []
+        own = _select(conn, entity.table, entity.key[0], column, keys, _own(name, "AND")) if single else []
         if column == entity.key[0]:  # the planned keys themselves (a full refresh's replace removed them already)
             own = sorted(set(own) | {str(k) for k in keys}, key=int)
-        deleted = _delete(conn, entity.table, column, keys)
+        deleted = _delete(conn, entity.table, column, keys, own_rows=_own(name, "AND"))
         if single:
             gone.setdefault(name, set()).update(own)
         else:
@@ -104,25 +107,32 @@ def apply(conn, planned: dict[str, list]) -> dict[str, int]:
     return {name: n for name, n in counts.items() if n}
 
 
-def _delete(conn, table: str, column: str, keys: list, chunk: int = 1000) -> int:
+def _own(name: str, word: str = "WHERE") -> str:
+    """The condition selecting the CMS's (and trackers') own rows of a table SEN2 returns also feed."""
+    from send_pipeline.nightly.sources.model import FED_BY_RETURNS
+
+    return f" {word} return_file IS NULL" if name in FED_BY_RETURNS else ""
+
+
+def _delete(conn, table: str, column: str, keys: list, chunk: int = 1000, own_rows: str = "") -> int:
     total = 0
     for start in range(0, len(keys), chunk):
         part = [int(k) for k in keys[start:start + chunk]]
         marks = ", ".join(f":k{i}" for i in range(len(part)))
         params = {f"k{i}": k for i, k in enumerate(part)}
-        where = f"FROM {ident(table)} WHERE {ident(column)} IN ({marks})"
+        where = f"FROM {ident(table)} WHERE {ident(column)} IN ({marks}){own_rows}"
         total += int(conn.execute(sa.text(f"SELECT COUNT(*) {where}"), params).scalar())  # rowcount is -1 on DuckDB
         conn.execute(sa.text(f"DELETE {where}"), params)
     return total
 
 
-def _select(conn, table: str, key: str, column: str, keys: list) -> list:
+def _select(conn, table: str, key: str, column: str, keys: list, own_rows: str = "") -> list:
     out = []
     for start in range(0, len(keys), 1000):
         part = [int(k) for k in keys[start:start + 1000]]
         marks = ", ".join(f":k{i}" for i in range(len(part)))
         out += [str(r[0]) for r in conn.execute(sa.text(
-            f"SELECT {ident(key)} FROM {ident(table)} WHERE {ident(column)} IN ({marks})"),
+            f"SELECT {ident(key)} FROM {ident(table)} WHERE {ident(column)} IN ({marks}){own_rows}"),
             {f"k{i}": k for i, k in enumerate(part)})]
     return out
 

@@ -23,6 +23,7 @@ from send_pipeline.kernel.warehouse import Warehouse, ident
 from send_pipeline.nightly import deletions
 from send_pipeline.nightly.extract.landing import read_manifest
 from send_pipeline.nightly.sources import SOURCES, Entity, read_from_database
+from send_pipeline.nightly.sources.model import FED_BY_RETURNS
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,10 @@ def load_source(source: str, run: Run) -> dict:
                 checks[entity.name] = checked
             if planned:
                 _apply_deletions(run, conn, planned, start, checks, summary)
+            if SOURCES[source].reader == "sen2_returns":  # the staged returns, matched with the CMS, into core
+                from send_pipeline.onboarding import merge
+
+                summary["merged"] = merge.merge_returns(run, wh, conn)
     finally:
         wh.dispose()
     log.info("loaded %s: %s", source, summary)
@@ -183,7 +188,8 @@ def _apply(wh: Warehouse, conn, entity: Entity, frames, manifest: dict, files: l
         return 0
     keyed = True
     if entity.load == "snapshot" or (entity.load == "upsert" and mode == "full" and read_from_database(entity)):
-        conn.exec_driver_sql(f"DELETE FROM {entity.table}")
+        # the source's own rows only: rows a SEN2 return gave (return_file set) are the merge's
+        conn.exec_driver_sql(f"DELETE FROM {entity.table}" + (" WHERE return_file IS NULL" if fed_by_returns(entity) else ""))
         keyed = False
     elif entity.load == "by_file":
         import pyarrow.parquet as pq
@@ -199,6 +205,11 @@ def _apply(wh: Warehouse, conn, entity: Entity, frames, manifest: dict, files: l
             wh.delete_matching(conn, entity.table, frame, entity.key)
         loaded += wh.insert_frame(conn, entity.table, frame)
     return loaded
+
+
+def fed_by_returns(entity: Entity) -> bool:
+    """Whether the entity's core table also holds rows merged from SEN2 returns (`return_file` set)."""
+    return entity.name in FED_BY_RETURNS and not entity.feeds
 
 
 def replace_text_table(wh: Warehouse, conn, table: str, frame: pd.DataFrame) -> int:

@@ -9,6 +9,9 @@ publishes nothing: the DAG's build_marts fails, so the send_marts asset and foi_
 
 Each stage lives in its own module (extract/, validate/, load.py, marts.py); this one names the steps
 the DAG and the command line call, and runs a whole night without Airflow (`run_nightly`).
+
+SEND_SOURCES picks the sources a night runs (default: every one): a source left out is skipped with a
+log line by each of its three steps (its tasks succeed), and the run summary does not expect it.
 """
 from __future__ import annotations
 
@@ -18,11 +21,9 @@ import time
 from send_pipeline.kernel import files
 from send_pipeline.kernel.errors import MartsRefused
 from send_pipeline.kernel.run import Run
-from send_pipeline.nightly.extract import extract_source
-from send_pipeline.nightly.load import load_source
+from send_pipeline.nightly import extract, load, validate
 from send_pipeline.nightly.marts import build_marts, last_built_as_at
-from send_pipeline.nightly.sources import SOURCE_ORDER, entity_names
-from send_pipeline.nightly.validate import validate_source
+from send_pipeline.nightly.sources import entity_names, selected
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,16 @@ RUN_LOG = ("SELECT source, entity, extract_mode, rows_extracted, rows_loaded, ro
            "reconciled, status FROM ops.run_log WHERE run_id = :r ORDER BY source, entity")
 
 
-def expected_entities() -> dict[str, str]:
-    """Every entity a night loads, with its source (SOURCE_ORDER's declarations)."""
-    return {name: source for source in SOURCE_ORDER for name in entity_names(source)}
+def expected_entities(settings=None) -> dict[str, str]:
+    """Every entity a night loads, with its source, in load order: the sources SEND_SOURCES selects
+    (nightly/sources/ `selected`), every default source when no settings are given."""
+    from send_pipeline.nightly.sources import SOURCE_ORDER, SOURCES
+
+    sources = selected(settings) if settings is not None else [s for s in SOURCE_ORDER if SOURCES[s].by_default]
+    return {name: source for source in sources for name in entity_names(source)}
 
 
-def run_problems(frame) -> dict[str, list[str]]:
+def run_problems(frame, settings=None) -> dict[str, list[str]]:
     """What of this run's ops.run_log falls short: {'missing': entities with no load recorded,
     'unreconciled': entities recorded failed or not reconciled, 'partial': entities whose source had
     files stopped (the others loaded)}."""
@@ -47,10 +52,33 @@ def run_problems(frame) -> dict[str, list[str]]:
     bad = set(frame.loc[~frame["reconciled"].fillna(False).astype(bool) | (frame["status"] == "failed"), "entity"]) \
         if len(frame) else set()
     partial = set(frame.loc[frame["status"] == "partial", "entity"]) if len(frame) else set()
-    expected = list(expected_entities())  # in load order
+    expected = list(expected_entities(settings))  # in load order
     return {"missing": [e for e in expected if e not in recorded],
             "unreconciled": [e for e in expected if e in bad] + sorted(bad - set(expected)),
             "partial": [e for e in expected if e in partial and e not in bad]}
+
+
+def skipped(source: str, run: Run) -> dict | None:
+    """{"skipped": why} when SEND_SOURCES leaves the source out (logged), else None."""
+    if source in selected(run.settings):
+        return None
+    log.info("source %s skipped: not in SEND_SOURCES (%s)", source, ", ".join(run.settings.sources))
+    return {"skipped": f"{source} is not in SEND_SOURCES"}
+
+
+def extract_source(source: str, run: Run) -> dict:
+    """Land every entity of one source (nightly/extract/), unless SEND_SOURCES leaves it out."""
+    return skipped(source, run) or extract.extract_source(source, run)
+
+
+def validate_source(source: str, run: Run) -> dict:
+    """Type and check one source's landed rows (nightly/validate/), unless SEND_SOURCES leaves it out."""
+    return skipped(source, run) or validate.validate_source(source, run)
+
+
+def load_source(source: str, run: Run) -> dict:
+    """Load one source in one transaction (nightly/load.py), unless SEND_SOURCES leaves it out."""
+    return skipped(source, run) or load.load_source(source, run)
 
 
 def summarise_run(run: Run, started: float | None = None) -> dict:
@@ -58,13 +86,17 @@ def summarise_run(run: Run, started: float | None = None) -> dict:
     wh = run.warehouse()
     try:
         frame = wh.frame(RUN_LOG, {"r": run.run_id})
+        by_source = records_by_source(wh)
     finally:
         wh.dispose()
-    problems = run_problems(frame)
+    problems = run_problems(frame, run.settings)
     lines = [f"{'entity':<28}{'mode':<12}{'extracted':>10}{'loaded':>10}{'quarantined':>12}{'warned':>8}"]
     for row in frame.itertuples():
         lines.append(f"{row.entity:<28}{row.extract_mode:<12}{row.rows_extracted:>10}{row.rows_loaded:>10}"
                      f"{row.rows_quarantined:>12}{row.rows_warned:>8}")
+    if by_source:
+        lines.append("records by source (core rows: the CMS's or trackers' own, and each SEN2 return's)")
+        lines += [f"  {entity:<26}{origin:<44}{n:>10}" for entity, origin, n in by_source]
     started = started if started is not None else run.started_at
     # `airflow dags test` reports the logical date as the start: show a duration only when plausible
     if started is not None and 0 <= time.time() - started < 86400:
@@ -90,13 +122,13 @@ def build_reconciled_marts(run: Run) -> dict:
     try:
         wh.ensure()
         frame = wh.frame(RUN_LOG, {"r": run.run_id})
-        problems = run_problems(frame)
+        problems = run_problems(frame, run.settings)
         short = problems["missing"] or problems["unreconciled"] or problems["partial"]
         last = last_built_as_at(wh) if short else None
     finally:
         wh.dispose()
     if short:
-        source_of = expected_entities()
+        source_of = expected_entities(run.settings)
         parts = []
         for what, names in (("did not load", problems["missing"]), ("did not reconcile", problems["unreconciled"]),
                             ("had files stopped", problems["partial"])):
@@ -109,6 +141,24 @@ def build_reconciled_marts(run: Run) -> dict:
         raise MartsRefused(f"marts not rebuilt: run {run.run_id} {' and '.join(parts)}. The marts stay {kept}; "
                            "fix the source, clear its task group, then clear build_marts")
     return build_marts(run)
+
+
+def records_by_source(wh) -> list[tuple[str, str, int]]:
+    """(entity, origin, rows) of every core table a SEN2 return can feed, when any return row is there:
+    origin `sen2_returns: <file>` for the merged rows, else the source that loads the table itself."""
+    from send_pipeline.nightly.sources import ENTITIES
+    from send_pipeline.nightly.sources.model import FED_BY_RETURNS
+
+    out = []
+    for name in sorted(FED_BY_RETURNS):
+        entity = ENTITIES[name]
+        try:
+            frame = wh.frame(f"SELECT return_file, COUNT(*) AS n FROM {entity.table} GROUP BY return_file ORDER BY return_file")
+        except Exception:  # noqa: BLE001 - a table not created yet: nothing to say
+            continue
+        for f, n in frame.itertuples(index=False):
+            out.append((name, entity.source if f is None else f"sen2_returns: {f}", int(n)))
+    return out if any(o.startswith("sen2_returns") for _, o, _ in out) else []
 
 
 def check_health(run: Run, channels=None) -> dict:
@@ -173,7 +223,7 @@ def run_nightly(run: Run) -> dict:
         return result
     started = time.time()
     result = {}
-    for source in SOURCE_ORDER:
+    for source in selected(run.settings):
         result[source] = run_source(source, run)
     result["marts"] = build_reconciled_marts(run)
     result["health"] = check_health(run)

@@ -53,7 +53,7 @@ def health_charts(snapshot: dict) -> str:
                    bool(n["rows_extracted"]) and n["rows_quarantined"] / n["rows_extracted"] > share) for n in nights]
     duration = [(label(n), n.get("duration_s"), not n.get("reconciled", True)) for n in nights]
     fresh = [(s["source"], s.get("hours_since_load"), bool(s.get("stale"))) for s in snapshot.get("sources", [])
-             if not s.get("not_configured")]
+             if s.get("configured") is not False]
     return "".join([
         bars(f"Rows loaded per night (last {len(nights)}; red: the night did not complete)", rows),
         bars("Quarantine share per night (%; dashed: the alert threshold)", quarantine, "%", 100 * share),

@@ -188,12 +188,12 @@ def sanitise(page: str, depth: int) -> str:
 def results_section(run_dir: Path, source: str) -> str:
     """The run's validation results for one source: each expectation, its column, pass/fail and counts.
     Built only from quality/<run>/validation/*.json (no values in them) and escaped."""
-    from send_pipeline.nightly.sources import ENTITIES
+    from send_pipeline.nightly.sources import ENTITIES, STAGED
 
     e = html.escape
     rows = []
     for path in sorted((run_dir / "validation").glob("*.json")):
-        entity = ENTITIES.get(path.stem)
+        entity = ENTITIES.get(path.stem) or STAGED.get(path.stem)
         if entity is not None and entity.source != source:
             continue
         try:

@@ -59,7 +59,7 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
                    "rows_warned, reconciled, status, loaded_at FROM ops.run_log")
     from send_pipeline.nightly.steps import expected_entities
 
-    expected = set(expected_entities())
+    expected = set(expected_entities(settings))
     runs, history = [], []
     if len(log):
         order = log.groupby("run_id")["loaded_at"].max().sort_values(ascending=False).index[:HISTORY_NIGHTS]
@@ -83,10 +83,11 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
                      "reconciled": bool(r.reconciled)} for r in part.itertuples()]})
     _durations(settings, history, run_id, started, now)
     share, hours = thresholds()
-    from send_pipeline.nightly.sources import SOURCE_ORDER
+    from send_pipeline.nightly.sources import SOURCE_ORDER, selected
 
-    sources = []
+    sources, configured = [], selected(settings)
     for source in dict.fromkeys([*SOURCE_ORDER, *(sorted(set(log.source)) if len(log) else [])]):
+        on = source in configured or source not in SOURCE_ORDER  # SEND_SOURCES: a source left out is not stale
         part = log[log.source == source] if len(log) else log
         last = part[part.status.isin(["loaded", "partial"])].loaded_at.max() if len(part) else None
         last_any = part.loaded_at.max() if len(part) else None
@@ -95,7 +96,7 @@ def collect(wh, settings: Settings, run_id: str | None = None, now: datetime | N
         sources.append({"source": source, "last_loaded": str(last)[:19] if age is not None else None,
                         "last_checked": str(last_any)[:19] if last_any is not None and last_any == last_any else None,
                         "hours_since_load": None if age is None else round(age, 1), "freshness_hours": expected,
-                        "stale": age is None or age > expected})
+                        "configured": on, "stale": on and (age is None or age > expected)})
     reasons = wh.frame(
         "SELECT entity, rule, column_name, COUNT(*) AS n FROM ops.quarantine WHERE run_id = :r "
         "GROUP BY entity, rule, column_name ORDER BY n DESC, entity LIMIT 10",
@@ -139,7 +140,7 @@ def live(snapshot: dict | None, settings: Settings, now: datetime | None = None)
         age = None if last is None else round((now - last).total_seconds() / 3600, 1)
         expected = s.get("freshness_hours") or snapshot["thresholds"]["freshness_hours"]
         sources.append({**s, "hours_since_load": age,
-                        "stale": not s.get("not_configured") and (age is None or age > expected)})
+                        "stale": s.get("configured") is not False and (age is None or age > expected)})
     return {**snapshot, "read_at": now.isoformat(timespec="seconds"), "sources": sources,
             "stops": stops.read(settings), "sen2": _sen2(settings), "foi": _foi(settings)}
 
@@ -262,7 +263,7 @@ def _verdict(run: dict) -> str:
 
 
 def _freshness(source: dict) -> str:
-    if source.get("not_configured"):
+    if source.get("configured") is False:  # SEND_SOURCES leaves it out
         return "not configured"
     return "STALE" if source["stale"] else "fresh"
 

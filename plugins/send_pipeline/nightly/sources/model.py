@@ -18,6 +18,12 @@ Load modes:
 - `text_table`: a published table whose columns vary by release, kept as text and replaced whole in
   `ref.<name>` (the DfE release).
 
+A *staged* entity (`feeds` set: the SEN2 returns) is checked with the suite of the core entity it feeds
+and loads `by_file` into `staging.<name>`, one return's rows replacing that return's earlier rows; the
+merge (onboarding/merge.py) then writes the winning rows into `core.<feeds>`. The core entities a
+return can feed (`FED_BY_RETURNS`) carry `return_file` and `return_year`: NULL on the CMS's and the
+trackers' own rows, so a CMS snapshot, full refresh or deletion scan touches only its own rows.
+
 This module imports nothing heavy: the DAG files read the declarations at parse time.
 """
 from __future__ import annotations
@@ -26,8 +32,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 TYPES = ("int", "text", "code", "label", "date", "timestamp", "flag", "amount", "decimal", "fy")
-READERS = ("cms", "inbox_files", "dfe_release")  # nightly/extract/: how a source is read
+READERS = ("cms", "inbox_files", "dfe_release", "sen2_returns")  # nightly/extract/: how a source is read
 LANDING = ("incremental", "newest_file", "new_files", "newest_release")  # what one night lands
+# the core entities the SEN2 returns feed (each row says which return and collection year it came from)
+FED_BY_RETURNS = frozenset({"person", "request", "assessment", "plan", "placement", "need", "review"})
+RETURN_LINEAGE = (("return_file", "text"), ("return_year", "int"))
 
 
 @dataclass(frozen=True)
@@ -64,14 +73,17 @@ class Entity:
     suite: str | None = None  # GX suite, when not the entity's own (expectations/<suite>.json)
     sheet: str | None = None  # workbook sheet, for .xlsx origins
     optional: bool = False  # a CMS table not every system has (a module the LA may not license): absent = empty
+    feeds: str | None = None  # a staged entity: the core entity its rows are merged into (staging.<name>)
 
     @property
     def table(self) -> str:
+        if self.feeds:
+            return f"staging.{self.name}"
         return f"ref.{self.name}" if self.load == "text_table" else f"core.{self.name}"
 
     @property
     def suite_name(self) -> str:
-        return self.suite or self.name
+        return self.suite or self.feeds or self.name
 
     @property
     def extra(self) -> tuple[tuple[str, str], ...]:
@@ -82,6 +94,8 @@ class Entity:
         if self.pseudonym:
             cols.append((f"{self.pseudonym.split('_')[0]}_key", "text"))
         cols += [("source_file", "text"), ("source_row", "int"), ("run_id", "text")]
+        if self.name in FED_BY_RETURNS and not self.feeds and self.table.startswith("core."):
+            cols += list(RETURN_LINEAGE)
         # Lineage: the LA whose system the row came from. GIAS rows already carry `la_code` (the school's own LA).
         return cols if any(c.name == "la_code" for c in self.columns) else cols + [("la_code", "text")]
 
@@ -94,6 +108,7 @@ class Source:
     entities: tuple[Entity, ...]
     freshness_hours: float | None = None  # how old it may get before it alerts (None: nightly, SEND_FRESHNESS_HOURS)
     about: str = ""
+    by_default: bool = True  # run when SEND_SOURCES is not set (False: only when SEND_SOURCES names it)
 
     def __post_init__(self):
         assert self.reader in READERS and self.landing in LANDING, self

@@ -141,7 +141,7 @@ def _check_rowwise(validator, entity: Entity, table, params: dict, out: Path) ->
     outcome = validator.validate(entity.suite_name, frame, params, asset=entity.name)
     rows, failed, warnings = verdicts(outcome, Locator(raw), positions)
     accepted = frame.drop(index=rows)
-    keys = set(accepted[entity.key[0]].dropna().tolist()) if entity.key_set else set()
+    keys = set(accepted[entity.key[0]].dropna().tolist()) if entity.key_set or entity.feeds else set()
     files.write_parquet(accepted, out)
     return Checked(conformed.quarantine, failed, warnings, len(accepted), keys, outcome.result_json)
 
@@ -159,7 +159,7 @@ def _check_columnar(validator, entity: Entity, table, params: dict, out: Path) -
     keep = pc.invert(pc.is_in(typed.column(columnar.POS), value_set=pa.array(np.array(rows, dtype=np.int64))))
     accepted = typed.filter(keep).drop_columns([columnar.POS])
     keys = set()
-    if entity.key_set:
+    if entity.key_set or entity.feeds:
         keys = set(pc.unique(accepted.column(entity.key[0])).drop_null().to_pylist())
     files.write_table(accepted, out)
     record = {**gx.result_json, "columnar": {

@@ -15,7 +15,7 @@ from send_pipeline.kernel.errors import SourceUnusable
 from send_pipeline.kernel.safe_cells import csv_safe
 from send_pipeline.kernel.run import Run
 from send_pipeline.kernel.warehouse import Warehouse
-from send_pipeline.nightly.sources import KEY_SETS, Entity, read_from_database
+from send_pipeline.nightly.sources import KEY_SETS, STAGED, Entity, read_from_database
 from send_pipeline.nightly.validate.expectations import Outcome
 
 
@@ -61,6 +61,8 @@ def check_not_emptied(wh: Warehouse, entity: Entity, manifest: dict) -> None:
     """
     if manifest["mode"] == "unchanged" or manifest.get("source_total_rows", manifest["rows"]) != 0:
         return
+    if entity.feeds:  # a return with no reviews (say) replaces nothing of another return's
+        return
     replaces = entity.load in ("snapshot", "by_file") or (read_from_database(entity) and manifest["mode"] == "full")
     if not replaces:
         return
@@ -85,6 +87,9 @@ def parameters(wh: Warehouse, run: Run, accepted: dict[str, set], replaced: set[
     for param, entity in KEY_SETS.items():  # the keys each declared parent offers its children
         parent, column = entity.name, entity.key[0]
         ids = set(accepted.get(parent, set()))
+        for name, staged in STAGED.items():  # a return's children point at that return's staged parents
+            if staged.feeds == parent:
+                ids |= accepted.get(name, set())
         # A parent extracted in full this run replaces its table: only its accepted rows count.
         # Otherwise (incremental, unchanged, or another source) the warehouse's keys count too.
         if parent not in replaced:

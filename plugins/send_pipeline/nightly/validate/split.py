@@ -35,6 +35,9 @@ BATCH_ROWS = 262_144
 def splits(entity: Entity, path: Path, size: int) -> Iterator[tuple[pa.Table, np.ndarray | None]]:
     """(raw rows, their positions in `path`) per split; one split of everything (positions
     None) when the file has at most `size` rows or the suite has no split key."""
+    if entity.feeds:  # a staged entity (the SEN2 returns): each return is checked on its own
+        yield from _per_file(entity, path, size)
+        return
     total = pq.ParquetFile(path).metadata.num_rows
     count = -(-total // size)
     buckets = _buckets(entity, path, count) if count > 1 else None
@@ -53,6 +56,19 @@ def splits(entity: Entity, path: Path, size: int) -> Iterator[tuple[pa.Table, np
             file.unlink()
     finally:
         shutil.rmtree(split, ignore_errors=True)
+
+
+def _per_file(entity: Entity, path: Path, size: int) -> Iterator[tuple[pa.Table, np.ndarray | None]]:
+    """One split per `_source_file` (a return: one child appears once per return, and in several
+    returns), in file order; positions are rows of `path`."""
+    table = pq.read_table(path)
+    names = table.column("_source_file").to_pylist()
+    if len(set(names)) <= 1:
+        yield table, None
+        return
+    for name in dict.fromkeys(names):
+        rows = np.flatnonzero(np.array([n == name for n in names]))
+        yield table.take(pa.array(rows, pa.int64())), rows
 
 
 def _split(path: Path, buckets: np.ndarray, count: int, out: Path) -> list[Path]:
