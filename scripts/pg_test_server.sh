@@ -21,7 +21,8 @@ case "${1:-start}" in
       fi
     fi
     if [ -f "$DIR/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
-      echo "postgresql+psycopg://postgres@127.0.0.1:$PORT/postgres"; exit 0
+      # already running: on the port it was started with (line 4 of postmaster.pid), not necessarily $PORT
+      echo "postgresql+psycopg://postgres@127.0.0.1:$(sed -n 4p "$DIR/postmaster.pid")/postgres"; exit 0
     fi
     rm -rf "$DIR"; mkdir -p "$DIR"
     [ "$(id -u)" = 0 ] && chown postgres "$DIR"
