@@ -31,9 +31,10 @@ def airflow_db():
     """A migrated Airflow metadata DB (SQLite) with the warehouse pool, once per session."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
     airflow = str(Path(sys.executable).with_name("airflow"))
-    subprocess.run([airflow, "db", "migrate"], check=True, env=env, capture_output=True)
-    subprocess.run([airflow, "pools", "set", "send_warehouse", "1", "warehouse writer"], check=True, env=env,
-                   capture_output=True)
+    for args in (["db", "migrate"], ["pools", "set", "send_warehouse", "1", "warehouse writer"]):
+        done = subprocess.run([airflow, *args], env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"airflow {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     return _HOME
 
 
