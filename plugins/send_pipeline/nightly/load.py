@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 def load_source(source: str, run: Run) -> dict:
     """Load every entity of a source in ONE transaction, reconciled, or change nothing."""
     wh = run.warehouse()
-    summary = {}
+    summary, stopped = {}, []
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     try:
         wh.ensure()
@@ -40,6 +40,7 @@ def load_source(source: str, run: Run) -> dict:
             for entity in SOURCES[source].entities:
                 folder = run.landing(source, entity.name)
                 manifest = read_manifest(folder)
+                stopped += manifest.get("stopped_files", [])
                 checked = json.loads((folder / "validated.json").read_text())
                 accepted = accepted_files(folder)
                 before = _current_rows(conn, entity.table) if manifest["mode"] != "unchanged" else None
@@ -68,15 +69,14 @@ def load_source(source: str, run: Run) -> dict:
     finally:
         wh.dispose()
     log.info("loaded %s: %s", source, summary)
-    stop_for_files(source, run)
+    stop_for_files(source, stopped)
     return summary
 
 
-def stop_for_files(source: str, run: Run) -> None:
+def stop_for_files(source: str, stopped: list[dict]) -> None:
     """After the good files of a source loaded (committed): fail the task naming each file the
-    extract stopped (unreadable; left in the inbox, read again next night), so the night is red."""
-    stopped = [f for entity in SOURCES[source].entities
-               for f in read_manifest(run.landing(source, entity.name)).get("stopped_files", [])]
+    extract stopped (the manifests' `stopped_files`: unreadable, left in the inbox, read again next
+    night), so the night is red."""
     if stopped:
         first = stopped[0]["reason"]
         more = f"; and {len(stopped) - 1} more file(s): " + ", ".join(f["name"] for f in stopped[1:]) if len(stopped) > 1 else ""

@@ -262,12 +262,6 @@ def _verdict(run: dict) -> str:
     return "yes" if run["reconciled"] else "NO"
 
 
-def _freshness(source: dict) -> str:
-    if source.get("configured") is False:  # SEND_SOURCES leaves it out
-        return "not configured"
-    return "STALE" if source["stale"] else "fresh"
-
-
 def _body(snapshot: dict | None, docs_base: str) -> str:
     e = html.escape
     if not snapshot:
@@ -292,7 +286,7 @@ def _body(snapshot: dict | None, docs_base: str) -> str:
             f"<tr><td>{e(s['source'])}</td><td>{e(s['last_loaded'] or 'never')}</td><td>{s['hours_since_load'] if s['hours_since_load'] is not None else ''}</td>"
             f"<td>{s.get('freshness_hours', '')}</td><td>{e(s.get('last_checked') or '')}</td>"
             + ("<td>not configured</td></tr>" if s.get("configured") is False else
-               f"<td class='{'bad' if s['stale'] else 'ok'}'>{_freshness(s)}</td></tr>") for s in snapshot["sources"])
+               f"<td class='{'bad' if s['stale'] else 'ok'}'>{'STALE' if s['stale'] else 'fresh'}</td></tr>") for s in snapshot["sources"])
         reasons = "".join(f"<tr><td>{e(r['entity'])}</td><td>{e(r['rule'] or '')}</td><td>{e(r['column'] or '')}</td><td>{r['rows']:,}</td></tr>"
                           for r in snapshot["top_quarantine_reasons"]) or "<tr><td colspan=4>none</td></tr>"
         gx = snapshot.get("gx") or {}
